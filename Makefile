@@ -1,0 +1,30 @@
+# Two commands for a fresh machine (each sets up .venv first):
+#   make book   build the book with every chapter executed  → _build/html/index.html
+#   make test   unit tests + every chapter executed by nbval
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SETUP  := $(VENV)/.setup-done
+
+.PHONY: setup test test-slow book clean
+
+setup: $(SETUP)
+
+$(SETUP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $@
+
+test: $(SETUP)
+	$(BIN)/python -m pytest
+
+test-slow: $(SETUP)
+	$(BIN)/python -m pytest -m slow tests
+
+book: $(SETUP)
+	$(BIN)/jupyter-book build . -W --keep-going
+
+clean:
+	rm -rf _build

