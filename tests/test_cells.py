@@ -1,0 +1,117 @@
+"""Our cells and layers against torch.nn: same parameters in, same numbers out."""
+
+import pytest
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from probing_rnns import cells
+from probing_rnns.batching import pad_batch
+
+KINDS = [(cells.RNN, nn.RNN), (cells.LSTM, nn.LSTM), (cells.GRU, nn.GRU)]
+CELLS = [(cells.RNNCell, nn.RNNCell), (cells.LSTMCell, nn.LSTMCell), (cells.GRUCell, nn.GRUCell)]
+ATOL = 1e-5
+
+
+def as_tuple(state):
+    return state if isinstance(state, tuple) else (state,)
+
+
+def paired(ours_cls, torch_cls, **kwargs):
+    torch.manual_seed(0)
+    reference = torch_cls(5, 7, batch_first=True, **kwargs)
+    ours = ours_cls(5, 7, batch_first=True, **kwargs)
+    ours.load_state_dict(reference.state_dict())  # same names, same shapes
+    return ours, reference
+
+
+@pytest.mark.parametrize("ours_cls, torch_cls", CELLS, ids=lambda c: c.__name__)
+def test_cell_matches_torch(ours_cls, torch_cls):
+    torch.manual_seed(0)
+    reference = torch_cls(5, 7)
+    ours = ours_cls(5, 7)
+    ours.load_state_dict(reference.state_dict())
+    x = torch.randn(3, 5)
+    state = tuple(torch.randn(3, 7) for _ in range(ours_cls.state_size))
+    expected = as_tuple(reference(x, state if len(state) == 2 else state[0]))
+    for a, b in zip(ours(x, state), expected):
+        torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("ours_cls, torch_cls", KINDS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_layer_matches_torch(ours_cls, torch_cls, num_layers, bidirectional):
+    ours, reference = paired(ours_cls, torch_cls, num_layers=num_layers, bidirectional=bidirectional)
+    x = torch.randn(4, 6, 5)  # (B, T, I)
+    out, state = ours(x)
+    ref_out, ref_state = reference(x)
+    torch.testing.assert_close(out, ref_out, atol=ATOL, rtol=0)
+    for a, b in zip(as_tuple(state), as_tuple(ref_state)):
+        torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("ours_cls, torch_cls", KINDS, ids=lambda c: c.__name__)
+def test_initial_state_and_time_major(ours_cls, torch_cls):
+    torch.manual_seed(1)
+    reference = torch_cls(5, 7, num_layers=2, bidirectional=True)  # batch_first=False
+    ours = ours_cls(5, 7, num_layers=2, bidirectional=True, batch_first=False)
+    ours.load_state_dict(reference.state_dict())
+    x = torch.randn(6, 3, 5)  # (T, B, I)
+    h0 = tuple(torch.randn(4, 3, 7) for _ in range(ours.cell.state_size))
+    h0 = h0 if len(h0) == 2 else h0[0]
+    for a, b in zip((ours(x, h0)[0], *as_tuple(ours(x, h0)[1])), (reference(x, h0)[0], *as_tuple(reference(x, h0)[1]))):
+        torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("ours_cls, torch_cls", KINDS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_masked_padding_matches_packed_sequences(ours_cls, torch_cls, num_layers):
+    """Right padding + mask = torch's packed sequences: final states at the last real token,
+    the reverse direction starting there, zero outputs at padding."""
+    ours, reference = paired(ours_cls, torch_cls, num_layers=num_layers, bidirectional=True)
+    lengths = torch.tensor([6, 2, 4, 1])
+    batch = pad_batch([list(range(n)) for n in lengths.tolist()], padding_side="right")
+    x = torch.randn(4, 6, 5) * batch.mask[..., None]
+    out, state = ours(x, mask=batch.mask)
+    packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    ref_packed, ref_state = reference(packed)
+    ref_out, _ = pad_packed_sequence(ref_packed, batch_first=True, total_length=6)
+    torch.testing.assert_close(out, ref_out, atol=ATOL, rtol=0)
+    for a, b in zip(as_tuple(state), as_tuple(ref_state)):
+        torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("ours_cls", [cells.RNN, cells.LSTM, cells.GRU], ids=lambda c: c.__name__)
+def test_padding_side_does_not_matter_with_a_mask(ours_cls):
+    torch.manual_seed(2)
+    layer = ours_cls(5, 7, bidirectional=True)
+    seqs = [torch.randn(n, 5) for n in (5, 2, 3)]
+    finals = []
+    for side in ("left", "right"):
+        batch = pad_batch([[1] * len(s) for s in seqs], padding_side=side)
+        x = torch.zeros(3, 5, 5)
+        x[batch.mask] = torch.cat(seqs)
+        finals.append(as_tuple(layer(x, mask=batch.mask)[1]))
+    for a, b in zip(*finals):
+        torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
+
+
+def test_dropout_between_layers_only_in_training():
+    ours, reference = paired(cells.LSTM, nn.LSTM, num_layers=2, dropout=0.5)
+    x = torch.randn(2, 4, 5)
+    ours.eval(), reference.eval()
+    torch.testing.assert_close(ours(x)[0], reference(x)[0], atol=ATOL, rtol=0)
+    ours.train()
+    torch.manual_seed(0)
+    assert not torch.allclose(ours(x)[0], ours(x)[0])
+
+
+@pytest.mark.parametrize("ours_cls, torch_cls", KINDS, ids=lambda c: c.__name__)
+def test_gradients_match_torch(ours_cls, torch_cls):
+    ours, reference = paired(ours_cls, torch_cls, bidirectional=True)
+    x = torch.randn(3, 5, 5)
+    ours(x)[0].pow(2).sum().backward()
+    reference(x)[0].pow(2).sum().backward()
+    for (name, p), q in zip(ours.named_parameters(), reference.parameters()):
+        torch.testing.assert_close(p.grad, q.grad, atol=1e-4, rtol=0, msg=name)
