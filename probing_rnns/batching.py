@@ -7,7 +7,7 @@ from functools import partial
 from typing import Sequence
 
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Sampler
 
 PADDING_SIDES = ("left", "right")
 
@@ -46,6 +46,33 @@ def pad_batch(
     return Batch(ids, lengths, mask)
 
 
+class BucketSampler(Sampler[list[int]]):
+    """Batches of similar length (less padding, faster epochs), in a seeded random order.
+
+    Each epoch shuffles the data, sorts it by length within pools of `pool` batches, cuts the pools
+    into batches and shuffles the batches. Without `shuffle`: sorted by length, in a fixed order.
+    """
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, shuffle: bool, seed: int = 0, pool: int = 50):
+        self.lengths, self.batch_size, self.shuffle, self.pool = list(lengths), batch_size, shuffle, pool
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size)
+
+    def __iter__(self):
+        n, size = len(self.lengths), self.batch_size
+        order = torch.randperm(n, generator=self.generator).tolist() if self.shuffle else list(range(n))
+        span = self.pool * size if self.shuffle else n
+        batches = []
+        for start in range(0, n, span):
+            chunk = sorted(order[start : start + span], key=self.lengths.__getitem__)
+            batches += [chunk[i : i + size] for i in range(0, len(chunk), size)]
+        if self.shuffle:
+            batches = [batches[i] for i in torch.randperm(len(batches), generator=self.generator).tolist()]
+        return iter(batches)
+
+
 def _collate(examples: list[tuple[Sequence[int], int]], **pad_kwargs) -> Batch:
     seqs, labels = zip(*examples)
     batch = pad_batch(seqs, **pad_kwargs)
@@ -62,10 +89,18 @@ def make_loader(
     pad_id: int = 0,
     padding_side: str = "right",
     max_len: int | None = None,
+    bucket: bool = False,
 ) -> DataLoader:
-    """A DataLoader of `Batch`es; with `shuffle`, the order depends on `seed` only."""
+    """A DataLoader of `Batch`es; with `shuffle`, the order depends on `seed` only.
+
+    `bucket=True` groups sequences of similar length (see `BucketSampler`).
+    """
     if len(encoded) != len(labels):
         raise ValueError(f"{len(encoded)} sequences but {len(labels)} labels")
     collate = partial(_collate, pad_id=pad_id, padding_side=padding_side, max_len=max_len)
+    dataset = list(zip(encoded, labels))
+    if bucket:
+        sampler = BucketSampler([len(s) for s in encoded], batch_size, shuffle, seed)
+        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
     generator = torch.Generator().manual_seed(seed)
-    return DataLoader(list(zip(encoded, labels)), batch_size, shuffle=shuffle, generator=generator, collate_fn=collate)
+    return DataLoader(dataset, batch_size, shuffle=shuffle, generator=generator, collate_fn=collate)

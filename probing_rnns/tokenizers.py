@@ -64,6 +64,15 @@ class OktTokenizer:
         return " ".join(tokens)  # Okt drops spacing, so this is only an approximation
 
 
+def get_tokenizer(name: str) -> Tokenizer:
+    """"syllable", or "okt" with optional "-norm" / "-stem" (e.g. "okt-norm-stem")."""
+    if name == "syllable":
+        return SyllableTokenizer()
+    if name in ("okt", "okt-norm", "okt-stem", "okt-norm-stem"):
+        return OktTokenizer(norm="norm" in name, stem="stem" in name)
+    raise ValueError(f"unknown tokenizer {name!r}: use 'syllable' or 'okt[-norm][-stem]'")
+
+
 def cache_dir() -> Path:
     """`$PROBING_RNNS_CACHE` if set, else `~/.cache/probing_rnns`."""
     return Path(os.environ.get(CACHE_ENV, Path.home() / ".cache" / "probing_rnns")).expanduser()

@@ -57,3 +57,19 @@ def test_loader_is_seeded():
 def test_loader_checks_lengths():
     with pytest.raises(ValueError):
         make_loader([[1]], [0, 1])
+
+
+def test_bucket_sampler_groups_similar_lengths_and_covers_everything():
+    rng = random.Random(0)
+    encoded = [[1] * rng.randrange(1, 100) for _ in range(1_000)]
+    labels = [0] * 1_000
+    loader = make_loader(encoded, labels, 32, shuffle=True, seed=0, bucket=True)
+    batches = list(loader)
+    assert sum(len(b.labels) for b in batches) == 1_000
+    padding = sum((~b.mask).sum().item() for b in batches)
+    plain = sum((~b.mask).sum().item() for b in make_loader(encoded, labels, 32, shuffle=True, seed=0))
+    assert padding < plain / 5
+    lengths = lambda seed: [b.lengths.tolist() for b in make_loader(encoded, labels, 32, shuffle=True, seed=seed, bucket=True)]
+    assert lengths(0) == lengths(0) and lengths(0) != lengths(1)
+    first, second = ([b.lengths.tolist() for b in loader] for _ in range(2))
+    assert first != second  # a new order every epoch

@@ -1,0 +1,100 @@
+"""Models: one recurrent encoder (shared by the classifier and the seq2seq encoder) and the sentiment classifier."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from probing_rnns import cells
+
+LAYERS = {
+    "torch": {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU},  # torch.nn: fused C++ kernels, fast
+    "ours": {"rnn": cells.RNN, "lstm": cells.LSTM, "gru": cells.GRU},  # probing_rnns.cells: readable
+}
+POOLINGS = ("last", "mean", "max")
+
+
+class Encoder(nn.Module):
+    """Token ids (B, T) → embeddings (B, T, E) → recurrent layer → outputs (B, T, D·H) and final states.
+
+    With a mask the encoder reads only real tokens, whichever side the padding is on: our cells
+    skip padding in their loop; for torch.nn the real tokens are moved to the front and packed.
+    Without a mask, padding is read like any other token.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        embed_dim: int,
+        hidden_size: int,
+        cell: str = "lstm",
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        impl: str = "torch",
+        pad_id: int = 0,
+    ):
+        super().__init__()
+        if impl not in LAYERS or cell not in LAYERS[impl]:
+            raise ValueError(f"unknown encoder {impl=!r} {cell=!r}; choose impl from {list(LAYERS)}, cell from {list(LAYERS['torch'])}")
+        self.impl, self.num_directions = impl, 2 if bidirectional else 1
+        self.output_size = hidden_size * self.num_directions
+        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
+        self.rnn = LAYERS[impl][cell](
+            embed_dim, hidden_size, num_layers=num_layers, bidirectional=bidirectional, batch_first=True, dropout=dropout
+        )
+
+    def forward(self, ids: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor | tuple[Tensor, Tensor]]:
+        x = self.embedding(ids)  # (B, T, E)
+        if mask is None:
+            return self.rnn(x)
+        if self.impl == "ours":
+            return self.rnn(x, mask=mask)
+        return self._packed(x, mask)
+
+    def _packed(self, x: Tensor, mask: Tensor):
+        front = torch.sort((~mask).int(), dim=1, stable=True).indices  # (B, T): real tokens first, in order
+        x = x.gather(1, front[..., None].expand_as(x))
+        lengths = mask.sum(1).clamp(min=1).cpu()  # an empty review reads one <pad>
+        out, state = self.rnn(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=mask.shape[1])  # (B, T, D·H)
+        return torch.zeros_like(out).scatter(1, front[..., None].expand_as(out), out), state
+
+    def last_hidden(self, state: Tensor | tuple[Tensor, Tensor]) -> Tensor:
+        """The top layer's final hidden state, directions concatenated: (B, D·H)."""
+        h_n = state[0] if isinstance(state, tuple) else state  # (L·D, B, H)
+        return torch.cat(list(h_n[-self.num_directions :]), dim=-1)
+
+
+def pool(outputs: Tensor, last: Tensor, mask: Tensor | None, how: str) -> Tensor:
+    """Summarise outputs (B, T, D·H) into one vector (B, D·H): the final state, or a masked mean or max."""
+    if how == "last":
+        return last
+    keep = torch.ones_like(outputs[..., :1], dtype=torch.bool) if mask is None else mask[..., None]  # (B, T, 1)
+    if how == "mean":
+        return (outputs * keep).sum(1) / keep.sum(1).clamp(min=1)
+    if how == "max":
+        return outputs.masked_fill(~keep, torch.finfo(outputs.dtype).min).max(1).values
+    raise ValueError(f"pooling must be one of {POOLINGS}, got {how!r}")
+
+
+class Classifier(nn.Module):
+    """Embedding → encoder → pooling → dropout → linear: logits (B, C)."""
+
+    def __init__(self, encoder: Encoder, pooling: str = "last", dropout: float = 0.0, num_classes: int = 2):
+        super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+        self.encoder, self.pooling = encoder, pooling
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(encoder.output_size, num_classes)
+
+    def forward(self, ids: Tensor, mask: Tensor | None = None) -> Tensor:
+        outputs, state = self.encoder(ids, mask)  # (B, T, D·H)
+        features = pool(outputs, self.encoder.last_hidden(state), mask, self.pooling)  # (B, D·H)
+        return self.head(self.dropout(features))  # (B, C)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

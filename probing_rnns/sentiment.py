@@ -1,0 +1,138 @@
+"""NSMC sentiment classification end to end: config → data → model → training → metrics."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+import torch
+from torch.nn import functional as F
+
+from probing_rnns import data
+from probing_rnns.batching import Batch, make_loader
+from probing_rnns.models import Classifier, Encoder, count_parameters
+from probing_rnns.tokenizers import get_tokenizer, tokenize_corpus
+from probing_rnns.training import TrainConfig, fit, set_seed
+from probing_rnns.vocab import Vocab
+
+DATA_SEED = 0  # the validation split and the subsets are the same for every run seed
+
+
+@dataclass
+class Config(TrainConfig):
+    """Every hyperparameter of a sentiment run (data, model, optimisation), saved with each result."""
+
+    # data
+    tokenizer: str = "syllable"
+    min_freq: int = 2
+    max_len: int = 128  # reviews are cut to their first max_len tokens
+    padding_side: str = "right"
+    bucket: bool = True  # batch reviews of similar length together (faster; see BucketSampler)
+    train_size: int | None = None  # None = all of NSMC train, less the validation split
+    val_size: int = 10_000
+    test_size: int | None = None  # None = all of NSMC test
+    # model
+    cell: str = "lstm"
+    impl: str = "torch"  # "torch" (torch.nn) or "ours" (probing_rnns.cells)
+    embed_dim: int = 128
+    hidden_size: int = 128
+    num_layers: int = 1
+    bidirectional: bool = False
+    dropout: float = 0.3
+    pooling: str = "last"
+    use_mask: bool = True  # False: the encoder reads padding like any token
+
+
+@dataclass
+class SentimentData:
+    vocab: Vocab
+    train: Iterable[Batch]
+    val: Iterable[Batch]
+    test: Iterable[Batch]
+
+
+def prepare_data(cfg: Config, progress: bool = True) -> SentimentData:
+    """Split, tokenize, build the vocabulary on train only, and batch."""
+    train, val = data.train_val_split(data.load_nsmc("train"), cfg.val_size, seed=DATA_SEED)
+    test = data.load_nsmc("test")
+    if cfg.train_size is not None:
+        train = data.subsample(train, cfg.train_size, seed=DATA_SEED)
+    if cfg.test_size is not None:
+        test = data.subsample(test, cfg.test_size, seed=DATA_SEED)
+    tokenizer = get_tokenizer(cfg.tokenizer)
+    tokens = {name: tokenize_corpus([r.text for r in split], tokenizer, progress) for name, split in
+              [("train", train), ("val", val), ("test", test)]}
+    vocab = Vocab.build(tokens["train"], min_freq=cfg.min_freq)
+
+    def loader(name: str, reviews: list[data.Review], shuffle: bool):
+        encoded = [vocab.encode(t) for t in tokens[name]]
+        return make_loader(encoded, [r.label for r in reviews], cfg.batch_size, shuffle=shuffle, seed=cfg.seed,
+                           pad_id=vocab.pad_id, padding_side=cfg.padding_side, max_len=cfg.max_len, bucket=cfg.bucket)
+
+    return SentimentData(vocab, loader("train", train, True), loader("val", val, False), loader("test", test, False))
+
+
+def build_model(cfg: Config, vocab_size: int) -> Classifier:
+    encoder = Encoder(vocab_size, cfg.embed_dim, cfg.hidden_size, cfg.cell, cfg.num_layers, cfg.bidirectional,
+                      dropout=cfg.dropout if cfg.num_layers > 1 else 0.0, impl=cfg.impl)
+    return Classifier(encoder, cfg.pooling, cfg.dropout)
+
+
+def logits_of(model: Classifier, batch: Batch, use_mask: bool = True) -> torch.Tensor:
+    return model(batch.ids, batch.mask if use_mask else None)  # (B, 2)
+
+
+@torch.no_grad()
+def predict(model: Classifier, loader: Iterable[Batch], use_mask: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """(labels (N,), positive-class probabilities (N,)) over a loader."""
+    model.eval()
+    labels, probs = [], []
+    for batch in loader:
+        probs.append(F.softmax(logits_of(model, batch, use_mask), dim=-1)[:, 1])
+        labels.append(batch.labels)
+    return torch.cat(labels), torch.cat(probs)
+
+
+def metrics(labels: torch.Tensor, probs: torch.Tensor) -> dict:
+    """Accuracy, F1 of the positive class, and the confusion matrix (혼동 행렬) [[TN, FP], [FN, TP]]."""
+    preds = (probs >= 0.5).long()
+    confusion = torch.zeros(2, 2, dtype=torch.long)
+    confusion.index_put_((labels, preds), torch.ones_like(labels), accumulate=True)
+    tp, fp, fn = confusion[1, 1].item(), confusion[0, 1].item(), confusion[1, 0].item()
+    return {
+        "accuracy": (preds == labels).float().mean().item(),
+        "f1": 2 * tp / (2 * tp + fp + fn) if tp else 0.0,
+        "confusion": confusion.tolist(),
+    }
+
+
+def run(cfg: Config, progress: bool = True) -> dict:
+    """Train one model under `cfg` and measure it on validation and test."""
+    set_seed(cfg.seed)
+    prepared = prepare_data(cfg, progress)
+    set_seed(cfg.seed)  # the model's initial weights depend on the seed only
+    model = build_model(cfg, len(prepared.vocab))
+
+    def loss_fn(m: Classifier, batch: Batch) -> torch.Tensor:
+        return F.cross_entropy(logits_of(m, batch, cfg.use_mask), batch.labels)
+
+    def score_fn(m: Classifier, loader: Iterable[Batch]) -> float:
+        return metrics(*predict(m, loader, cfg.use_mask))["accuracy"]
+
+    start = time.perf_counter()
+    history = fit(model, prepared.train, prepared.val, cfg, loss_fn, score_fn, progress)
+    train_seconds = time.perf_counter() - start
+    val, test = (metrics(*predict(model, loader, cfg.use_mask)) for loader in (prepared.val, prepared.test))
+    return {
+        "config": asdict(cfg),
+        "metrics": {"test_accuracy": test["accuracy"], "test_f1": test["f1"], "val_accuracy": val["accuracy"],
+                    "test_confusion": test["confusion"]},
+        "params": count_parameters(model),
+        "vocab_size": len(prepared.vocab),
+        "train_seconds": train_seconds,
+        "epochs": len(history),
+        "history": history,
+        "model": model,
+        "vocab": prepared.vocab,
+    }

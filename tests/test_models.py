@@ -1,0 +1,75 @@
+import pytest
+import torch
+
+from probing_rnns.batching import pad_batch
+from probing_rnns.models import Classifier, Encoder, count_parameters, pool
+
+
+def batch_of(lengths, side):
+    return pad_batch([[4 + i % 7 for i in range(n)] for n in lengths], padding_side=side)
+
+
+@pytest.mark.parametrize("impl", ["torch", "ours"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_encoder_ignores_padding_side_when_masked(impl, cell):
+    torch.manual_seed(0)
+    encoder = Encoder(20, 8, 6, cell=cell, bidirectional=True, num_layers=2, impl=impl).eval()
+    results = []
+    for side in ("left", "right"):
+        batch = batch_of([5, 2, 3], side)
+        outputs, state = encoder(batch.ids, batch.mask)
+        results.append((outputs[batch.mask], encoder.last_hidden(state)))
+    for a, b in zip(*results):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_torch_and_our_encoders_agree(cell):
+    torch.manual_seed(0)
+    ours = Encoder(20, 8, 6, cell=cell, bidirectional=True, impl="ours").eval()
+    theirs = Encoder(20, 8, 6, cell=cell, bidirectional=True, impl="torch").eval()
+    theirs.load_state_dict(ours.state_dict())
+    batch = batch_of([5, 1, 3], "left")
+    for a, b in zip(ours(batch.ids, batch.mask)[0], theirs(batch.ids, batch.mask)[0]):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
+
+
+def test_without_a_mask_padding_changes_the_result():
+    torch.manual_seed(0)
+    encoder = Encoder(20, 8, 6, cell="gru", impl="torch").eval()
+    batch = batch_of([5, 2], "right")
+    masked = encoder.last_hidden(encoder(batch.ids, batch.mask)[1])
+    naive = encoder.last_hidden(encoder(batch.ids)[1])
+    torch.testing.assert_close(masked[0], naive[0])  # the full-length review is unaffected
+    assert not torch.allclose(masked[1], naive[1])  # the padded one read <pad> tokens
+
+
+def test_pooling():
+    outputs = torch.tensor([[[1.0], [3.0], [100.0]]])  # (B=1, T=3, H=1); the last step is padding
+    mask = torch.tensor([[True, True, False]])
+    last = torch.tensor([[7.0]])
+    assert pool(outputs, last, mask, "last").item() == 7.0
+    assert pool(outputs, last, mask, "mean").item() == 2.0
+    assert pool(outputs, last, mask, "max").item() == 3.0
+    with pytest.raises(ValueError):
+        pool(outputs, last, mask, "median")
+
+
+def test_classifier_shapes_and_parameter_count():
+    encoder = Encoder(30, 8, 6, cell="lstm", bidirectional=True)
+    model = Classifier(encoder, pooling="mean")
+    batch = batch_of([4, 2], "right")
+    assert model(batch.ids, batch.mask).shape == (2, 2)
+    # embedding 30·8, LSTM 2 directions × 4 gates × 6 × (8 + 6 + 2), head 12·2 + 2
+    assert count_parameters(model) == 30 * 8 + 2 * 4 * 6 * (8 + 6 + 2) + 12 * 2 + 2
+
+
+def test_empty_review_gives_finite_logits():
+    model = Classifier(Encoder(30, 8, 6, cell="lstm"), pooling="max").eval()
+    batch = pad_batch([[], [5, 6]])
+    assert torch.isfinite(model(batch.ids, batch.mask)).all()
+
+
+def test_unknown_cell_is_a_clear_error():
+    with pytest.raises(ValueError, match="cell"):
+        Encoder(10, 4, 4, cell="transformer")

@@ -1,0 +1,73 @@
+import json
+from dataclasses import replace
+
+import pytest
+import torch
+
+from probing_rnns import experiments, sentiment
+from probing_rnns.sentiment import Config, metrics
+from probing_rnns.training import load_checkpoint, save_checkpoint
+
+TINY = Config(train_size=400, val_size=200, test_size=200, epochs=2, batch_size=32, embed_dim=16, hidden_size=16, max_len=40)
+
+
+def test_metrics_against_hand_counts():
+    labels = torch.tensor([1, 1, 0, 0, 1])
+    probs = torch.tensor([0.9, 0.2, 0.4, 0.7, 0.6])  # preds 1 0 0 1 1
+    m = metrics(labels, probs)
+    assert m["accuracy"] == pytest.approx(3 / 5)
+    assert m["confusion"] == [[1, 1], [1, 2]]  # [[TN, FP], [FN, TP]]
+    assert m["f1"] == pytest.approx(2 * 2 / (2 * 2 + 1 + 1))
+
+
+def test_same_seed_same_numbers():
+    a, b = sentiment.run(TINY, progress=False), sentiment.run(TINY, progress=False)
+    assert a["metrics"] == b["metrics"]
+    assert [h["train_loss"] for h in a["history"]] == [h["train_loss"] for h in b["history"]]
+    c = sentiment.run(replace(TINY, seed=1), progress=False)
+    assert c["history"][0]["train_loss"] != a["history"][0]["train_loss"]
+
+
+def test_training_lowers_the_loss_and_keeps_the_best_epoch():
+    result = sentiment.run(replace(TINY, epochs=3, lr=5e-3, patience=3), progress=False)
+    losses = [h["train_loss"] for h in result["history"]]
+    assert losses[-1] < losses[0]
+    best = max(h["val_score"] for h in result["history"])
+    assert result["metrics"]["val_accuracy"] == pytest.approx(best)
+
+
+def test_checkpoint_round_trip(tmp_path):
+    result = sentiment.run(replace(TINY, epochs=1), progress=False)
+    model = result["model"]
+    save_checkpoint(tmp_path / "m.pt", model, TINY, vocab=result["vocab"].itos)
+    saved = load_checkpoint(tmp_path / "m.pt")
+    rebuilt = sentiment.build_model(Config(**saved["config"]), len(saved["vocab"]))
+    rebuilt.load_state_dict(saved["model"])
+    ids = torch.tensor([[5, 6, 7]])
+    model.eval(), rebuilt.eval()
+    torch.testing.assert_close(model(ids), rebuilt(ids))
+
+
+def test_runner_writes_results_and_summarizes(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(experiments.RESULTS_ENV, str(tmp_path))
+    settings = ["train_size=300", "val_size=100", "test_size=100", "epochs=1", "hidden_size=8", "embed_dim=8", "clip=None"]
+    experiments.main(["run", "nsmc-cells", "--models", "rnn", "gru", "--seeds", "0", "1", "--set", *settings])
+    files = sorted(p.name for p in (tmp_path / "nsmc-cells").glob("*.json"))
+    assert files == ["gru-seed0.json", "gru-seed1.json", "rnn-seed0.json", "rnn-seed1.json"]
+    record = json.loads((tmp_path / "nsmc-cells" / "gru-seed1.json").read_text())
+    for key in ["experiment", "model", "seed", "config", "metrics", "params", "train_seconds", "epochs",
+                "git_commit", "command", "torch_version", "created"]:
+        assert key in record
+    assert record["config"]["cell"] == "gru" and record["config"]["clip"] is None and record["seed"] == 1
+    assert set(record["metrics"]) >= {"test_accuracy", "test_f1", "val_accuracy"}
+    rows = experiments.summarize("nsmc-cells")
+    assert [r["model"] for r in rows] == ["rnn", "gru"]
+    accs = [json.loads((tmp_path / "nsmc-cells" / f"rnn-seed{s}.json").read_text())["metrics"]["test_accuracy"] for s in (0, 1)]
+    assert rows[0]["test_accuracy"] == pytest.approx(sum(accs) / 2)
+    experiments.main(["summarize", "nsmc-cells"])
+    assert "| rnn | 2 |" in capsys.readouterr().out
+
+
+def test_runner_rejects_unknown_settings():
+    with pytest.raises(SystemExit):
+        experiments.parse_overrides(["hidden=3"])
