@@ -10,3 +10,23 @@ def use_korean_font() -> None:
     import koreanize_matplotlib  # noqa: F401  (importing it sets the rcParams)
 
     matplotlib.rcParams["axes.unicode_minus"] = False
+
+
+def draw_unrolled_rnn(ax, steps: int = 4) -> None:
+    """The RNN unrolled over time: forward arrows (계산) and the backward path of BPTT (기울기)."""
+    ax.set_xlim(-1.1, steps - 0.5)
+    ax.set_ylim(-1.6, 2.3)
+    ax.axis("off")
+    box = dict(boxstyle="round,pad=0.35", fc="#e8f0fe", ec="#1a73e8")
+    for t in range(steps):
+        ax.text(t, 0, f"$h_{t + 1}$", ha="center", va="center", fontsize=13, bbox=box)
+        ax.text(t, -1.2, f"$x_{t + 1}$", ha="center", va="center", fontsize=13)
+        ax.annotate("", (t, -0.3), (t, -0.95), arrowprops=dict(arrowstyle="->"))
+        ax.annotate("", (t - 0.25, 0), (t - 0.7 if t else -0.65, 0), arrowprops=dict(arrowstyle="->"))
+        ax.annotate("", (t - 0.7, 0.45), (t - 0.3, 0.45),
+                    arrowprops=dict(arrowstyle="->", color="#d93025", linestyle="--"))
+    ax.text(-0.85, 0, "$h_0$", ha="center", va="center", fontsize=13)
+    ax.text(steps - 1, 1.2, "손실 $L$", ha="center", va="center", fontsize=12, bbox=dict(boxstyle="round", fc="#fce8e6", ec="#d93025"))
+    ax.annotate("", (steps - 1, 0.95), (steps - 1, 0.3), arrowprops=dict(arrowstyle="->"))
+    ax.text((steps - 1) / 2, 1.9, "검은 화살표: 앞으로 계산 (같은 가중치 $W_{hh}$를 매 시점 재사용)\n"
+            "빨간 점선: 시간 펼침 역전파(BPTT)로 거꾸로 흐르는 기울기", ha="center", fontsize=10)

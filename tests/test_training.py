@@ -71,3 +71,14 @@ def test_runner_writes_results_and_summarizes(tmp_path, monkeypatch, capsys):
 def test_runner_rejects_unknown_settings():
     with pytest.raises(SystemExit):
         experiments.parse_overrides(["hidden=3"])
+
+
+def test_accuracy_by_length_buckets():
+    from probing_rnns.probes import accuracy_by_length
+    from probing_rnns.sentiment import Predictions
+
+    pred = Predictions(labels=torch.tensor([1, 0, 1, 1]), probs=torch.tensor([0.9, 0.8, 0.1, 0.7]),
+                       lengths=torch.tensor([3, 4, 20, 25]))
+    rows = accuracy_by_length(pred, [0, 10, 30, 50])
+    assert [r["리뷰 수"] for r in rows] == [2, 2, 0]
+    assert rows[0]["정확도"] == 0.5 and rows[1]["정확도"] == 0.5
