@@ -30,3 +30,17 @@ def draw_unrolled_rnn(ax, steps: int = 4) -> None:
     ax.annotate("", (steps - 1, 0.95), (steps - 1, 0.3), arrowprops=dict(arrowstyle="->"))
     ax.text((steps - 1) / 2, 1.9, "검은 화살표: 앞으로 계산 (같은 가중치 $W_{hh}$를 매 시점 재사용)\n"
             "빨간 점선: 시간 펼침 역전파(BPTT)로 거꾸로 흐르는 기울기", ha="center", fontsize=10)
+
+
+def plot_accuracy_by_length(ax, predictions: dict, edges) -> None:
+    """Grouped bars: accuracy per review-length bucket for each named model's `Predictions`."""
+    from probing_rnns.probes import accuracy_by_length
+
+    width = 0.8 / len(predictions)
+    for i, (name, pred) in enumerate(predictions.items()):
+        rows = accuracy_by_length(pred, edges)
+        xs = [j + (i - (len(predictions) - 1) / 2) * width for j in range(len(rows))]
+        ax.bar(xs, [r["정확도"] for r in rows], width, label=name)
+    ax.set_xticks(range(len(rows)), [f"{r['길이']}\n(n={r['리뷰 수']})" for r in rows])
+    ax.set(xlabel="리뷰 길이 (토큰)", ylabel="평가 정확도", ylim=(0.5, 1.0))
+    ax.legend()

@@ -153,3 +153,14 @@ def run(cfg: Config, progress: bool = True) -> dict:
         "data": prepared,
         "test_predictions": test_pred,
     }
+
+
+def run_variants(variants: dict[str, Config], progress: bool = False) -> dict[str, dict]:
+    """Run each named config (the chapters' "change one thing" experiments)."""
+    return {name: run(cfg, progress) for name, cfg in variants.items()}
+
+
+def summary_rows(results: dict[str, dict]) -> list[dict]:
+    """One row per variant: test accuracy, F1, parameters, training time."""
+    return [{"모델": name, "평가 정확도": r["metrics"]["test_accuracy"], "평가 F1": r["metrics"]["test_f1"],
+             "파라미터 수": r["params"], "학습 시간(초)": r["train_seconds"]} for name, r in results.items()]

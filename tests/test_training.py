@@ -82,3 +82,10 @@ def test_accuracy_by_length_buckets():
     rows = accuracy_by_length(pred, [0, 10, 30, 50])
     assert [r["리뷰 수"] for r in rows] == [2, 2, 0]
     assert rows[0]["정확도"] == 0.5 and rows[1]["정확도"] == 0.5
+
+
+def test_run_variants_and_summary_rows():
+    results = sentiment.run_variants({"rnn": replace(TINY, cell="rnn", epochs=1), "gru": replace(TINY, cell="gru", epochs=1)})
+    rows = sentiment.summary_rows(results)
+    assert [r["모델"] for r in rows] == ["rnn", "gru"]
+    assert rows[1]["파라미터 수"] == results["gru"]["params"] > results["rnn"]["params"]
