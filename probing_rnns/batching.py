@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import partial
 from typing import Sequence
@@ -47,27 +48,26 @@ def pad_batch(
 
 
 class BucketSampler(Sampler[list[int]]):
-    """Batches of similar length (less padding, faster epochs), in a seeded random order.
+    """Batches whose sequences all have the same length (no padding, faster epochs), in a seeded random order.
 
-    Each epoch shuffles the data, sorts it by length within pools of `pool` batches, cuts the pools
-    into batches and shuffles the batches. Without `shuffle`: sorted by length, in a fixed order.
+    Each epoch shuffles the data, groups it by length, cuts each group into batches (the last one of a
+    group may be smaller) and shuffles the batches. Without `shuffle`: by length, in a fixed order.
     """
 
-    def __init__(self, lengths: Sequence[int], batch_size: int, shuffle: bool, seed: int = 0, pool: int = 50):
-        self.lengths, self.batch_size, self.shuffle, self.pool = list(lengths), batch_size, shuffle, pool
+    def __init__(self, lengths: Sequence[int], batch_size: int, shuffle: bool, seed: int = 0):
+        self.lengths, self.batch_size, self.shuffle = list(lengths), batch_size, shuffle
         self.generator = torch.Generator().manual_seed(seed)
 
     def __len__(self) -> int:
-        return -(-len(self.lengths) // self.batch_size)
+        return sum(-(-count // self.batch_size) for count in Counter(self.lengths).values())
 
     def __iter__(self):
         n, size = len(self.lengths), self.batch_size
         order = torch.randperm(n, generator=self.generator).tolist() if self.shuffle else list(range(n))
-        span = self.pool * size if self.shuffle else n
-        batches = []
-        for start in range(0, n, span):
-            chunk = sorted(order[start : start + span], key=self.lengths.__getitem__)
-            batches += [chunk[i : i + size] for i in range(0, len(chunk), size)]
+        groups: dict[int, list[int]] = {}
+        for i in order:
+            groups.setdefault(self.lengths[i], []).append(i)
+        batches = [group[i : i + size] for _, group in sorted(groups.items()) for i in range(0, len(group), size)]
         if self.shuffle:
             batches = [batches[i] for i in torch.randperm(len(batches), generator=self.generator).tolist()]
         return iter(batches)
@@ -93,14 +93,15 @@ def make_loader(
 ) -> DataLoader:
     """A DataLoader of `Batch`es; with `shuffle`, the order depends on `seed` only.
 
-    `bucket=True` groups sequences of similar length (see `BucketSampler`).
+    `bucket=True` batches sequences of equal length together (see `BucketSampler`).
     """
     if len(encoded) != len(labels):
         raise ValueError(f"{len(encoded)} sequences but {len(labels)} labels")
     collate = partial(_collate, pad_id=pad_id, padding_side=padding_side, max_len=max_len)
     dataset = list(zip(encoded, labels))
     if bucket:
-        sampler = BucketSampler([len(s) for s in encoded], batch_size, shuffle, seed)
+        lengths = [len(s) if max_len is None else min(len(s), max_len) for s in encoded]
+        sampler = BucketSampler(lengths, batch_size, shuffle, seed)
         return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(dataset, batch_size, shuffle=shuffle, generator=generator, collate_fn=collate)

@@ -34,6 +34,17 @@ def test_torch_and_our_encoders_agree(cell):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_an_equal_length_batch_gives_the_same_result_unpacked(cell):
+    torch.manual_seed(0)
+    encoder = Encoder(20, 8, 6, cell=cell, bidirectional=True, impl="torch").eval()
+    full = batch_of([4, 4, 4], "right")
+    packed = encoder._packed(encoder.embedding(full.ids), full.mask)  # the slow path, forced
+    fast = encoder(full.ids, full.mask)  # all-real mask: run unpacked
+    for a, b in zip((packed[0], encoder.last_hidden(packed[1])), (fast[0], encoder.last_hidden(fast[1]))):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=0)
+
+
 def test_without_a_mask_padding_changes_the_result():
     torch.manual_seed(0)
     encoder = Encoder(20, 8, 6, cell="gru", impl="torch").eval()
