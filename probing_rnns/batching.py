@@ -73,11 +73,31 @@ class BucketSampler(Sampler[list[int]]):
         return iter(batches)
 
 
+@dataclass
+class PairBatch:
+    """A batch of sentence pairs: source (right-padded) and target `<bos> … <eos>` (right-padded)."""
+
+    src: Batch
+    tgt: Batch
+
+
 def _collate(examples: list[tuple[Sequence[int], int]], **pad_kwargs) -> Batch:
     seqs, labels = zip(*examples)
     batch = pad_batch(seqs, **pad_kwargs)
     batch.labels = torch.tensor(labels, dtype=torch.long)
     return batch
+
+
+def _collate_pairs(examples: list[tuple[Sequence[int], Sequence[int]]], pad_id: int, max_len: int | None) -> PairBatch:
+    src, tgt = zip(*examples)
+    return PairBatch(pad_batch(src, pad_id, max_len=max_len), pad_batch(tgt, pad_id))
+
+
+def _loader(dataset: list, lengths: list[int], batch_size: int, shuffle: bool, seed: int, bucket: bool, collate) -> DataLoader:
+    if bucket:
+        return DataLoader(dataset, batch_sampler=BucketSampler(lengths, batch_size, shuffle, seed), collate_fn=collate)
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(dataset, batch_size, shuffle=shuffle, generator=generator, collate_fn=collate)
 
 
 def make_loader(
@@ -98,10 +118,23 @@ def make_loader(
     if len(encoded) != len(labels):
         raise ValueError(f"{len(encoded)} sequences but {len(labels)} labels")
     collate = partial(_collate, pad_id=pad_id, padding_side=padding_side, max_len=max_len)
-    dataset = list(zip(encoded, labels))
-    if bucket:
-        lengths = [len(s) if max_len is None else min(len(s), max_len) for s in encoded]
-        sampler = BucketSampler(lengths, batch_size, shuffle, seed)
-        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
-    generator = torch.Generator().manual_seed(seed)
-    return DataLoader(dataset, batch_size, shuffle=shuffle, generator=generator, collate_fn=collate)
+    lengths = [len(s) if max_len is None else min(len(s), max_len) for s in encoded]
+    return _loader(list(zip(encoded, labels)), lengths, batch_size, shuffle, seed, bucket, collate)
+
+
+def make_pair_loader(
+    src: Sequence[Sequence[int]],
+    tgt: Sequence[Sequence[int]],
+    batch_size: int = 64,
+    shuffle: bool = False,
+    seed: int = 0,
+    pad_id: int = 0,
+    max_len: int | None = None,
+    bucket: bool = True,
+) -> DataLoader:
+    """A DataLoader of `PairBatch`es; `bucket=True` batches sources of equal length (see `BucketSampler`)."""
+    if len(src) != len(tgt):
+        raise ValueError(f"{len(src)} source sentences but {len(tgt)} target sentences")
+    collate = partial(_collate_pairs, pad_id=pad_id, max_len=max_len)
+    lengths = [len(s) if max_len is None else min(len(s), max_len) for s in src]
+    return _loader(list(zip(src, tgt)), lengths, batch_size, shuffle, seed, bucket, collate)

@@ -3,6 +3,7 @@
     python -m probing_rnns.experiments run nsmc-cells --seeds 0 1 2
     python -m probing_rnns.experiments run nsmc-cells --models lstm --seeds 0 --set epochs=1 train_size=2000
     python -m probing_rnns.experiments summarize nsmc-cells
+    python -m probing_rnns.experiments run tatoeba-attention --seeds 0 1 2
 
 Each run writes results/<experiment>/<model>-seed<k>.json.
 """
@@ -15,30 +16,48 @@ import os
 import statistics
 import subprocess
 import sys
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from types import ModuleType
 
 import torch
 
-from probing_rnns import sentiment
-from probing_rnns.sentiment import Config
+from probing_rnns import sentiment, translation
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_ENV = "PROBING_RNNS_RESULTS"
 
+
+
+@dataclass(frozen=True)
+class Experiment:
+    task: ModuleType  # a task module with `Config` and `run(cfg) -> dict` (sentiment, translation)
+    variants: dict  # model name → the task's Config; variants differ in one thing
+    metrics: tuple[str, ...]  # summarised as mean ± std over seeds
+
+
 # Same tokenizer, vocabulary, embedding size, epoch budget (3 epochs over the 140k training reviews)
 # and optimiser for every model; the same hidden size (128 per direction), so parameter counts differ
 # and are reported beside accuracy.
-CELLS = Config(epochs=3)
-EXPERIMENTS: dict[str, dict[str, Config]] = {
-    "nsmc-cells": {
+CELLS = sentiment.Config(epochs=3)
+# Same data, encoder (bidirectional GRU), decoder and budget; only the attention score changes.
+# Each run also measures greedy vs beam search (1–16, with and without length normalisation).
+ATTENTION = translation.Config(beam_sizes=(1, 2, 4, 8, 16))
+EXPERIMENTS: dict[str, Experiment] = {
+    "nsmc-cells": Experiment(sentiment, {
         "rnn": replace(CELLS, cell="rnn"),
         "lstm": replace(CELLS, cell="lstm"),
         "gru": replace(CELLS, cell="gru"),
         "bilstm": replace(CELLS, cell="lstm", bidirectional=True),
         "bigru": replace(CELLS, cell="gru", bidirectional=True),
-    },
+    }, ("test_accuracy", "test_f1")),
+    "tatoeba-attention": Experiment(translation, {
+        name: replace(ATTENTION, attention=name) for name in ("none", "dot", "general", "concat")
+    }, ("test_bleu",)),
+    "tatoeba-teacher-forcing": Experiment(translation, {
+        f"tf{ratio}": translation.Config(teacher_forcing=ratio) for ratio in (1.0, 0.5, 0.0)
+    }, ("test_bleu",)),
 }
 
 
@@ -53,9 +72,9 @@ def git_commit() -> str:
         return "unknown"
 
 
-def parse_overrides(pairs: list[str]) -> dict:
+def parse_overrides(pairs: list[str], config_class: type) -> dict:
     """["epochs=1", "cell=gru", "clip=None", "bucket=false"] → {"epochs": 1, "cell": "gru", "clip": None, "bucket": False}."""
-    names = {f.name for f in fields(Config)}
+    names = {f.name for f in fields(config_class)}
     overrides = {}
     for pair in pairs:
         key, _, value = pair.partition("=")
@@ -70,14 +89,14 @@ def parse_overrides(pairs: list[str]) -> dict:
 
 def run(experiment: str, models: list[str], seeds: list[int], overrides: dict, command: str) -> list[Path]:
     """Train every (model, seed) pair and write one JSON result each."""
-    variants = EXPERIMENTS[experiment]
+    spec = EXPERIMENTS[experiment]
     out_dir = results_dir() / experiment
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for model in models:
         for seed in seeds:
-            cfg = replace(variants[model], seed=seed, **overrides)
-            result = sentiment.run(cfg)
+            cfg = replace(spec.variants[model], seed=seed, **overrides)
+            result = spec.task.run(cfg)
             record = {
                 "experiment": experiment,
                 "model": model,
@@ -90,7 +109,8 @@ def run(experiment: str, models: list[str], seeds: list[int], overrides: dict, c
             }
             path = out_dir / f"{model}-seed{seed}.json"
             path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-            print(f"{path}: test accuracy {result['metrics']['test_accuracy']:.4f} ({result['train_seconds']:.0f} s)", flush=True)
+            scores = ", ".join(f"{m} {result['metrics'][m]:.4g}" for m in spec.metrics)
+            print(f"{path}: {scores} ({result['train_seconds']:.0f} s)", flush=True)
             written.append(path)
     return written
 
@@ -107,27 +127,29 @@ def mean_std(values: list[float]) -> tuple[float, float]:
 
 
 def summarize(experiment: str) -> list[dict]:
-    """One row per model: mean and standard deviation over seeds, in the experiment's model order."""
+    """One row per model: each metric's mean and standard deviation over seeds, in the experiment's model order."""
+    spec = EXPERIMENTS[experiment]
     by_model: dict[str, list[dict]] = {}
     for record in load_results(experiment):
         by_model.setdefault(record["model"], []).append(record)
-    order = list(EXPERIMENTS.get(experiment, {})) + sorted(set(by_model) - set(EXPERIMENTS.get(experiment, {})))
     rows = []
-    for model in (m for m in order if m in by_model):
+    for model in (m for m in [*spec.variants, *sorted(set(by_model) - set(spec.variants))] if m in by_model):
         runs = by_model[model]
-        acc, acc_std = mean_std([r["metrics"]["test_accuracy"] for r in runs])
-        f1, f1_std = mean_std([r["metrics"]["test_f1"] for r in runs])
-        secs, _ = mean_std([r["train_seconds"] for r in runs])
-        rows.append({"model": model, "seeds": len(runs), "test_accuracy": acc, "test_accuracy_std": acc_std,
-                     "test_f1": f1, "test_f1_std": f1_std, "params": runs[0]["params"], "train_seconds": secs})
+        row = {"model": model, "seeds": len(runs), "params": runs[0]["params"],
+               "train_seconds": mean_std([r["train_seconds"] for r in runs])[0]}
+        for metric in spec.metrics:
+            row[metric], row[f"{metric}_std"] = mean_std([r["metrics"][metric] for r in runs])
+        rows.append(row)
     return rows
 
 
-def format_table(rows: list[dict]) -> str:
-    lines = ["| model | seeds | test accuracy | test F1 | params | train s |", "|---|---|---|---|---|---|"]
+def format_table(rows: list[dict], metrics: tuple[str, ...]) -> str:
+    """A Markdown table: model, seeds, each metric as mean ± std, parameters, training seconds."""
+    digits = {m: 2 if "bleu" in m else 4 for m in metrics}  # BLEU is on a 0–100 scale
+    lines = [f"| model | seeds | {' | '.join(metrics)} | params | train s |", "|---" * (len(metrics) + 4) + "|"]
     for r in rows:
-        lines.append(f"| {r['model']} | {r['seeds']} | {r['test_accuracy']:.4f} ± {r['test_accuracy_std']:.4f} | "
-                     f"{r['test_f1']:.4f} ± {r['test_f1_std']:.4f} | {r['params']:,} | {r['train_seconds']:.0f} |")
+        scores = " | ".join(f"{r[m]:.{digits[m]}f} ± {r[m + '_std']:.{digits[m]}f}" for m in metrics)
+        lines.append(f"| {r['model']} | {r['seeds']} | {scores} | {r['params']:,} | {r['train_seconds']:.0f} |")
     return "\n".join(lines)
 
 
@@ -141,17 +163,19 @@ def main(argv: list[str] | None = None) -> None:
     run_p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     run_p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override Config fields")
     sum_p = sub.add_parser("summarize", help="print mean ± std over seeds")
-    sum_p.add_argument("experiment")
+    sum_p.add_argument("experiment", choices=list(EXPERIMENTS))
     args = parser.parse_args(argv)
+    spec = EXPERIMENTS[args.experiment]
     if args.action == "run":
-        models = args.models or list(EXPERIMENTS[args.experiment])
-        unknown = set(models) - set(EXPERIMENTS[args.experiment])
+        models = args.models or list(spec.variants)
+        unknown = set(models) - set(spec.variants)
         if unknown:
-            parser.error(f"unknown models {sorted(unknown)}; choose from {list(EXPERIMENTS[args.experiment])}")
+            parser.error(f"unknown models {sorted(unknown)}; choose from {list(spec.variants)}")
         command = "python -m probing_rnns.experiments " + " ".join(argv if argv is not None else sys.argv[1:])
-        run(args.experiment, models, args.seeds, parse_overrides(args.set), command)
+        config_class = type(next(iter(spec.variants.values())))
+        run(args.experiment, models, args.seeds, parse_overrides(args.set, config_class), command)
     else:
-        print(format_table(summarize(args.experiment)))
+        print(format_table(summarize(args.experiment), spec.metrics))
 
 
 if __name__ == "__main__":

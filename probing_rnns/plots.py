@@ -44,3 +44,13 @@ def plot_accuracy_by_length(ax, predictions: dict, edges) -> None:
     ax.set_xticks(range(len(rows)), [f"{r['길이']}\n(n={r['리뷰 수']})" for r in rows])
     ax.set(xlabel="리뷰 길이 (토큰)", ylabel="평가 정확도", ylim=(0.5, 1.0))
     ax.legend()
+
+
+def plot_metric_vs_cost(ax, rows: list[dict], cost: str, metric: str = "test_accuracy", xlabel: str = "",
+                        ylabel: str = "평가 정확도") -> None:
+    """One point per model: mean `metric` with a ± std error bar against a cost (e.g. params, train_seconds)."""
+    for row in rows:
+        ax.errorbar(row[cost], row[metric], yerr=row[f"{metric}_std"], fmt="o", capsize=4, markersize=7)
+        ax.annotate(row["model"], (row[cost], row[metric]), textcoords="offset points", xytext=(6, 6))
+    ax.set(xlabel=xlabel or cost, ylabel=ylabel)
+    ax.grid(alpha=0.3)

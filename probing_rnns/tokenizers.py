@@ -1,4 +1,4 @@
-"""Tokenizers: syllables (음절) and Okt morphemes (형태소), with an on-disk cache for slow ones."""
+"""Tokenizers: syllables (음절) and Okt morphemes (형태소) for Korean, words for English; an on-disk cache for slow ones."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -64,13 +65,33 @@ class OktTokenizer:
         return " ".join(tokens)  # Okt drops spacing, so this is only an approximation
 
 
+class EnglishTokenizer:
+    """Lower-cased words (with their apostrophe part) and punctuation marks, for the English side of translation.
+
+    >>> EnglishTokenizer()("Tom didn't go, did he?")
+    ['tom', "didn't", 'go', ',', 'did', 'he', '?']
+    """
+
+    name = "english"
+    cache_on_disk = False
+    _token = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
+
+    def __call__(self, text: str) -> list[str]:
+        return self._token.findall(text.lower())
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        return re.sub(r" ([.,!?;:])", r"\1", " ".join(tokens))
+
+
 def get_tokenizer(name: str) -> Tokenizer:
-    """"syllable", or "okt" with optional "-norm" / "-stem" (e.g. "okt-norm-stem")."""
+    """"syllable", "english", or "okt" with optional "-norm" / "-stem" (e.g. "okt-norm-stem")."""
     if name == "syllable":
         return SyllableTokenizer()
+    if name == "english":
+        return EnglishTokenizer()
     if name in ("okt", "okt-norm", "okt-stem", "okt-norm-stem"):
         return OktTokenizer(norm="norm" in name, stem="stem" in name)
-    raise ValueError(f"unknown tokenizer {name!r}: use 'syllable' or 'okt[-norm][-stem]'")
+    raise ValueError(f"unknown tokenizer {name!r}: use 'syllable', 'english' or 'okt[-norm][-stem]'")
 
 
 def cache_dir() -> Path:

@@ -70,7 +70,7 @@ def test_runner_writes_results_and_summarizes(tmp_path, monkeypatch, capsys):
 
 def test_runner_rejects_unknown_settings():
     with pytest.raises(SystemExit):
-        experiments.parse_overrides(["hidden=3"])
+        experiments.parse_overrides(["hidden=3"], sentiment.Config)
 
 
 def test_accuracy_by_length_buckets():

@@ -1,0 +1,139 @@
+"""Decoding (디코딩): turning a next-token model into output sequences.
+
+Every search talks to the model through one function, the *step*:
+
+    step(tokens (K,), state) → (log-probs (K, V), state)
+
+`tokens` holds the last token of each of K hypotheses; `state` is whatever the model carries between steps,
+a tensor or a (nested) tuple of tensors with the K hypotheses on the first dimension. Searches re-order and
+copy hypotheses with `select(state, idx)`, so any recurrent decoder fits (RNN, LSTM (h, c), attention memory).
+
+Searches start from `<bos>` with the state for K = 1. Output tokens leave out `<bos>` and end with `<eos>` unless
+cut off at `max_len`; they are ranked by log p / len**α (길이 정규화 length normalisation; α = 0: raw log p).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+State = Tensor | tuple["State", ...]  # every tensor has the K hypotheses on its first dimension
+Step = Callable[[Tensor, State], tuple[Tensor, State]]
+MAX_SEQUENCES = 10**6  # exhaustive_search refuses vocabularies with more than this many V**max_len sequences
+
+
+@dataclass
+class Hypothesis:
+    tokens: list[int]  # without <bos>; ends with <eos> if the hypothesis finished
+    log_prob: float  # log p(tokens)
+    score: float  # log_prob / len(tokens)**α, what the searches rank by
+
+
+def hypothesis(tokens: list[int], log_prob: float, length_penalty: float = 0.0) -> Hypothesis:
+    """A hypothesis with its normalised score (len counts every generated token, <eos> included)."""
+    return Hypothesis(tokens, log_prob, log_prob / len(tokens) ** length_penalty)
+
+
+def select(state: State, idx: Tensor) -> State:
+    """Keep (and re-order, and copy) the hypotheses `idx` (K',) in every tensor of the state."""
+    if isinstance(state, Tensor):
+        return state.index_select(0, idx)
+    return tuple(select(s, idx) for s in state)
+
+
+def _device(state: State) -> torch.device:
+    return state.device if isinstance(state, Tensor) else _device(state[0])  # where new tokens should live
+
+
+def _check(max_len: int, beam_size: int = 1, n_best: int = 1) -> None:
+    if max_len < 1:
+        raise ValueError(f"max_len must be at least 1, got {max_len}")
+    if beam_size < 1:
+        raise ValueError(f"beam_size must be at least 1, got {beam_size}")
+    if not 1 <= n_best <= beam_size:
+        raise ValueError(f"n_best must be between 1 and beam_size={beam_size}, got {n_best}")
+
+
+def greedy(step: Step, state: State, bos_id: int, eos_id: int, max_len: int) -> Hypothesis:
+    """Greedy search (탐욕 탐색): always take the single most likely next token."""
+    _check(max_len)
+    token = torch.tensor([bos_id], device=_device(state))  # (1,)
+    log_prob, tokens = torch.zeros(1, device=token.device), []  # (1,)
+    for _ in range(max_len):
+        log_probs, state = step(token, state)  # (1, V)
+        log_prob, token = (log_prob[:, None] + log_probs).max(dim=-1)  # (1,), (1,)
+        tokens.append(token.item())
+        if tokens[-1] == eos_id:
+            break
+    return hypothesis(tokens, log_prob.item())
+
+
+def _stop(finished: list[Hypothesis], live: Tensor, beam_size: int, n_best: int, length_penalty: float) -> bool:
+    """Stop once `beam_size` hypotheses finished or none is live (`live` (K,): their log-probs). With α = 0 also
+    once the n_best-th finished score ≥ every live one: log-probs only fall, so no live hypothesis can overtake.
+    With α > 0 a longer hypothesis can (dividing by a larger len**α lifts it), so the search runs on to max_len.
+    """
+    if len(finished) >= beam_size or live.numel() == 0:
+        return True
+    if length_penalty != 0 or len(finished) < n_best:
+        return False
+    return sorted((h.score for h in finished), reverse=True)[n_best - 1] >= live.max().item()
+
+
+def beam_search(step: Step, state: State, bos_id: int, eos_id: int, beam_size: int, max_len: int,
+                length_penalty: float = 0.0, n_best: int = 1) -> list[Hypothesis]:
+    """Beam search (빔 탐색): keep the `beam_size` best partial hypotheses; return the `n_best` best, best first.
+
+    Each step scores all K·V continuations by cumulative log-prob and takes the best 2·beam_size. An <eos>
+    among the best beam_size finishes its hypothesis; the best beam_size others stay live. Hypotheses still
+    live at max_len finish unended. With beam_size = 1 this is exactly `greedy`.
+    """
+    _check(max_len, beam_size, n_best)
+    tokens = torch.full((1, 1), bos_id, device=_device(state))  # (K, t) live hypotheses, <bos> first
+    scores = torch.zeros(1, device=tokens.device)  # (K,) their log-probs
+    finished: list[Hypothesis] = []
+    for _ in range(max_len):
+        log_probs, state = step(tokens[:, -1], state)  # (K, V)
+        total = (scores[:, None] + log_probs).flatten()  # (K·V,)
+        top, flat = total.topk(min(2 * beam_size, total.numel()))  # (C,), (C,) best first
+        rows, cols = flat // log_probs.shape[1], flat % log_probs.shape[1]  # (C,) hypothesis, next token
+        ends = cols == eos_id  # (C,)
+        for c in ends[:beam_size].nonzero().flatten().tolist():
+            finished.append(hypothesis(tokens[rows[c], 1:].tolist() + [eos_id], top[c].item(), length_penalty))
+        keep = (~ends).nonzero().flatten()[:beam_size]  # (K',)
+        tokens = torch.cat([tokens[rows[keep]], cols[keep, None]], dim=1)  # (K', t+1)
+        scores, state = top[keep], select(state, rows[keep])
+        if _stop(finished, scores, beam_size, n_best, length_penalty):
+            break
+    else:  # max_len reached: the live hypotheses finish as they are
+        finished += [hypothesis(seq[1:], s, length_penalty) for seq, s in zip(tokens.tolist(), scores.tolist())]
+    return sorted(finished, key=lambda h: h.score, reverse=True)[:n_best]
+
+
+def exhaustive_search(step: Step, state: State, bos_id: int, eos_id: int, max_len: int,
+                      length_penalty: float = 0.0, vocab_size: int | None = None) -> list[Hypothesis]:
+    """Every sequence up to max_len (ended by <eos>, or cut off at max_len), best first: the exact answer.
+
+    Only for tiny vocabularies; `vocab_size` (else read from one step) must keep V**max_len ≤ MAX_SEQUENCES.
+    """
+    _check(max_len)
+    tokens = torch.full((1, 1), bos_id, device=_device(state))  # (K, t) all unfinished prefixes
+    vocab_size = vocab_size or step(tokens[:, -1], state)[0].shape[-1]
+    if vocab_size**max_len > MAX_SEQUENCES:
+        raise ValueError(f"{vocab_size}**{max_len} sequences are too many for exhaustive search")
+    scores, finished = torch.zeros(1, device=tokens.device), []  # (K,)
+    for _ in range(max_len):
+        log_probs, state = step(tokens[:, -1], state)  # (K, V)
+        total = scores[:, None] + log_probs  # (K, V)
+        finished += [hypothesis(seq[1:] + [eos_id], s, length_penalty)
+                     for seq, s in zip(tokens.tolist(), total[:, eos_id].tolist())]
+        goes_on = torch.ones_like(total, dtype=torch.bool)
+        goes_on[:, eos_id] = False
+        rows, cols = goes_on.nonzero(as_tuple=True)  # (K·(V-1),) every continuation but <eos>
+        tokens = torch.cat([tokens[rows], cols[:, None]], dim=1)  # (K·(V-1), t+1)
+        scores, state = total[rows, cols], select(state, rows)
+    finished += [hypothesis(seq[1:], s, length_penalty) for seq, s in zip(tokens.tolist(), scores.tolist())]
+    return sorted(finished, key=lambda h: h.score, reverse=True)
