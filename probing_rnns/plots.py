@@ -54,3 +54,12 @@ def plot_metric_vs_cost(ax, rows: list[dict], cost: str, metric: str = "test_acc
         ax.annotate(row["model"], (row[cost], row[metric]), textcoords="offset points", xytext=(6, 6))
     ax.set(xlabel=xlabel or cost, ylabel=ylabel)
     ax.grid(alpha=0.3)
+
+
+def plot_attention(ax, weights, source: list[str], output: list[str]) -> None:
+    """A heatmap of attention weights (T, S): output tokens down, source tokens across."""
+    image = ax.imshow(weights, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(source)), source, rotation=60, ha="right")
+    ax.set_yticks(range(len(output)), output)
+    ax.set(xlabel="원문 토큰", ylabel="출력 토큰")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="어텐션 가중치")

@@ -7,8 +7,11 @@ between the book's models, not with published detokenized sacreBLEU scores.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import torch
@@ -19,8 +22,8 @@ from probing_rnns.batching import PairBatch, make_pair_loader
 from probing_rnns.bleu import BleuScore, corpus_bleu
 from probing_rnns.models import Encoder, count_parameters
 from probing_rnns.seq2seq import Decoder, Seq2Seq
-from probing_rnns.tokenizers import get_tokenizer, tokenize_corpus
-from probing_rnns.training import TrainConfig, fit, set_seed
+from probing_rnns.tokenizers import cache_dir, get_tokenizer, tokenize_corpus
+from probing_rnns.training import TrainConfig, fit, load_checkpoint, save_checkpoint, set_seed
 from probing_rnns.vocab import Vocab
 
 DATA_SEED = 0  # the train / validation / test split is the same for every run seed
@@ -136,6 +139,18 @@ def translate_ids(model: Seq2Seq, src_ids: Sequence[int], beam_size: int = 1, le
     return [t for t in best.tokens if t != Vocab.eos_id]
 
 
+@torch.no_grad()
+def attention_map(model: Seq2Seq, corpus: Corpus, ko_tokens: Sequence[str], max_len: int = 30) -> tuple[list[str], torch.Tensor]:
+    """The greedy translation of `ko_tokens` (with `<eos>`) and the attention weights (T, S) behind each output token."""
+    if model.decoder.attention is None:
+        raise ValueError("this model has no attention (attention='none')")
+    src_ids = corpus.src_vocab.encode(ko_tokens)
+    out_ids = translate_ids(model, src_ids, max_len=max_len)
+    src, tgt = torch.tensor([src_ids]), torch.tensor([[Vocab.bos_id, *out_ids, Vocab.eos_id]])  # (1, S), (1, T+1)
+    _, weights = model(src, torch.ones_like(src, dtype=torch.bool), tgt)  # (1, T, S)
+    return [corpus.tgt_vocab.itos[i] for i in out_ids] + ["<eos>"], weights[0]
+
+
 def translate(model: Seq2Seq, corpus: Corpus, sentence: str, cfg: Config, beam_size: int = 1) -> str:
     """A Korean sentence → an English sentence. Unknown words become `<unk>` on the way in."""
     tokens = get_tokenizer(cfg.src_tokenizer)(sentence)[: cfg.max_tokens]
@@ -174,18 +189,50 @@ def bleu_by_length(sources: Sequence[Sequence[str]], hyps: Sequence[Sequence[str
     return table
 
 
-def run(cfg: Config, progress: bool = True) -> dict:
-    """Train one translator under `cfg` (keeping the epoch of lowest validation loss); measure BLEU on
-    validation and test (greedy, and each beam size)."""
+@dataclass
+class Trained:
+    model: Seq2Seq
+    corpus: Corpus
+    history: list[dict]
+    train_seconds: float
+
+
+def cache_path(cfg: Config) -> Path:
+    """Where a model trained under `cfg` is cached: keyed by the config and the library's source code."""
+    code = b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))
+    key = hashlib.sha256(json.dumps(asdict(cfg), sort_keys=True).encode() + code).hexdigest()[:16]
+    return cache_dir() / "models" / f"translation-{key}.pt"
+
+
+def train(cfg: Config, progress: bool = True, cache: bool = False) -> Trained:
+    """Train one translator under `cfg`, keeping the epoch of lowest validation loss.
+
+    With `cache=True` a model trained before under the same config (and the same library code) is loaded
+    instead: chapters that share a model train it once. Training is seeded, so both give the same weights.
+    """
     set_seed(cfg.seed)
     corpus = prepare_data(cfg, progress)
     set_seed(cfg.seed)
     model = build_model(cfg, len(corpus.src_vocab), len(corpus.tgt_vocab))
+    path = cache_path(cfg)
+    if cache and path.is_file():
+        saved = load_checkpoint(path)
+        model.load_state_dict(saved["model"])
+        return Trained(model, corpus, saved["history"], saved["train_seconds"])
     start = time.perf_counter()
-    val, test = corpus.splits["val"], corpus.splits["test"]
     history = fit(model, corpus.train, corpus.val, cfg, lambda m, b: loss_of(m, b, cfg.teacher_forcing),
                   lambda m, loader: -mean_loss(m, loader), progress)  # early stopping on validation loss
     train_seconds = time.perf_counter() - start
+    if cache:
+        save_checkpoint(path, model, cfg, history=history, train_seconds=train_seconds)
+    return Trained(model.eval(), corpus, history, train_seconds)
+
+
+def run(cfg: Config, progress: bool = True) -> dict:
+    """Train one translator under `cfg`; measure BLEU on validation and test (greedy, and each beam size)."""
+    trained = train(cfg, progress)
+    model, corpus = trained.model, trained.corpus
+    val, test = corpus.splits["val"], corpus.splits["test"]
     test_hyps = hypotheses(model, corpus, test, max_len=cfg.max_output_len)
     refs = [en for _, en in test]
     metrics = {"test_bleu": corpus_bleu(test_hyps, refs).score,
@@ -195,5 +242,5 @@ def run(cfg: Config, progress: bool = True) -> dict:
                                      for k in cfg.beam_sizes for alpha in (0.0, 1.0)}}
     return {"config": asdict(cfg), "metrics": metrics, "params": count_parameters(model),
             "vocab_size": {"ko": len(corpus.src_vocab), "en": len(corpus.tgt_vocab)},
-            "train_seconds": train_seconds, "epochs": len(history), "history": history,
+            "train_seconds": trained.train_seconds, "epochs": len(trained.history), "history": trained.history,
             "model": model, "corpus": corpus, "test_hypotheses": test_hyps}

@@ -106,8 +106,29 @@ def test_a_tiny_translation_run_reports_bleu(tiny_run):
     assert len(result["test_hypotheses"]) == len(result["corpus"].splits["test"])
 
 
+def test_attention_map_has_one_row_per_output_token(tiny_run):
+    cfg, result = tiny_run
+    ko = result["corpus"].splits["test"][0][0]
+    output, weights = translation.attention_map(result["model"], result["corpus"], ko)
+    assert weights.shape == (len(output), len(ko)) and output[-1] == "<eos>"
+    torch.testing.assert_close(weights.sum(-1), torch.ones(len(output)))
+
+
 def test_translate_rejects_an_empty_sentence_and_survives_unknown_words(tiny_run):
     cfg, result = tiny_run
     with pytest.raises(ValueError, match="비어|empty"):
         translation.translate(result["model"], result["corpus"], "   ", cfg)
     assert isinstance(translation.translate(result["model"], result["corpus"], "😀 qwerty 뷁", cfg), str)
+
+
+def test_a_cached_model_is_the_model_trained_before(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROBING_RNNS_CACHE", str(tmp_path))
+    cfg = translation.Config(src_tokenizer="syllable", train_size=100, val_size=50, test_size=50, epochs=1,
+                             embed_dim=8, hidden_size=8)
+    first = translation.train(cfg, progress=False, cache=True)
+    again = translation.train(cfg, progress=False, cache=True)
+    assert translation.cache_path(cfg).is_file() and again.history == first.history
+    for a, b in zip(first.model.state_dict().values(), again.model.state_dict().values()):
+        torch.testing.assert_close(a, b)
+    other = translation.cache_path(translation.Config(src_tokenizer="syllable", epochs=2))
+    assert other != translation.cache_path(cfg)
