@@ -55,8 +55,9 @@ EXPERIMENTS: dict[str, Experiment] = {
     "tatoeba-attention": Experiment(translation, {
         name: replace(ATTENTION, attention=name) for name in ("none", "dot", "general", "concat")
     }, ("test_bleu",)),
+    # Ratio 1.0 is the "dot" model of tatoeba-attention (the same config; only its evaluation adds beams).
     "tatoeba-teacher-forcing": Experiment(translation, {
-        f"tf{ratio}": translation.Config(teacher_forcing=ratio) for ratio in (1.0, 0.5, 0.0)
+        f"tf{ratio}": translation.Config(teacher_forcing=ratio) for ratio in (0.5, 0.0)
     }, ("test_bleu",)),
 }
 
