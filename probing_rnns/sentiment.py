@@ -120,6 +120,28 @@ def metrics(labels: torch.Tensor, probs: torch.Tensor) -> dict:
     }
 
 
+@dataclass
+class TextPrediction:
+    label: str  # "긍정" or "부정"
+    positive: float  # probability of the positive class
+    unknown_rate: float  # share of the review's tokens that are not in the vocabulary (<unk>)
+    truncated: bool  # the review was longer than cfg.max_len tokens and was cut
+
+
+def predict_text(model: Classifier, vocab: Vocab, cfg: Config, text: str) -> TextPrediction:
+    """Sentiment of one review. An empty review is an error; unknown tokens and over-long reviews are reported."""
+    tokens = get_tokenizer(cfg.tokenizer)(text)
+    if not tokens:
+        raise ValueError("리뷰가 비어 있습니다. 문장을 입력하세요 (the review is empty).")
+    ids = vocab.encode(tokens)
+    kept = torch.tensor([ids[: cfg.max_len]])  # (1, T)
+    model.eval()
+    with torch.no_grad():
+        positive = F.softmax(model(kept, torch.ones_like(kept, dtype=torch.bool)), dim=-1)[0, 1].item()
+    unknown = sum(i == vocab.unk_id for i in ids) / len(ids)
+    return TextPrediction("긍정" if positive >= 0.5 else "부정", positive, unknown, len(ids) > cfg.max_len)
+
+
 def run(cfg: Config, progress: bool = True) -> dict:
     """Train one model under `cfg` and measure it on validation and test."""
     set_seed(cfg.seed)
