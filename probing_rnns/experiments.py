@@ -44,6 +44,12 @@ CELLS = sentiment.Config(epochs=3)
 # Same data, encoder (bidirectional GRU), decoder and budget; only the attention score changes.
 # Each run also measures greedy vs beam search (1–16, with and without length normalisation).
 ATTENTION = translation.Config(beam_sizes=(1, 2, 4, 8, 16))
+# Padding side × mask, for an LSTM read through its final state (pooling "last"). Random batches
+# (bucket=False): equal-length buckets contain no padding at all, so every variant would compute the
+# same thing and the probe would measure nothing. One epoch, for cost: without buckets every batch is
+# as long as its longest review, read through all its padding (no mask) or as packed sequences (mask),
+# several times slower per epoch on CPU than equal-length buckets.
+PADDING = sentiment.Config(epochs=1, bucket=False, cell="lstm", pooling="last")
 EXPERIMENTS: dict[str, Experiment] = {
     "nsmc-cells": Experiment(sentiment, {
         "rnn": replace(CELLS, cell="rnn"),
@@ -51,6 +57,12 @@ EXPERIMENTS: dict[str, Experiment] = {
         "gru": replace(CELLS, cell="gru"),
         "bilstm": replace(CELLS, cell="lstm", bidirectional=True),
         "bigru": replace(CELLS, cell="gru", bidirectional=True),
+    }, ("test_accuracy", "test_f1")),
+    "nsmc-padding": Experiment(sentiment, {
+        "right-last": replace(PADDING, padding_side="right", use_mask=False),
+        "left-last": replace(PADDING, padding_side="left", use_mask=False),
+        "right-masked": replace(PADDING, padding_side="right", use_mask=True),
+        "left-masked": replace(PADDING, padding_side="left", use_mask=True),
     }, ("test_accuracy", "test_f1")),
     "tatoeba-attention": Experiment(translation, {
         name: replace(ATTENTION, attention=name) for name in ("none", "dot", "general", "concat")
