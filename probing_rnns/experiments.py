@@ -149,7 +149,8 @@ def summarize(experiment: str) -> list[dict]:
     for model in (m for m in [*spec.variants, *sorted(set(by_model) - set(spec.variants))] if m in by_model):
         runs = by_model[model]
         row = {"model": model, "seeds": len(runs), "params": runs[0]["params"],
-               "train_seconds": mean_std([r["train_seconds"] for r in runs])[0]}
+               "train_seconds": mean_std([r["train_seconds"] for r in runs])[0],
+               "epochs": mean_std([r["epochs"] for r in runs])[0]}  # epochs trained (early stopping may end sooner)
         for metric in spec.metrics:
             row[metric], row[f"{metric}_std"] = mean_std([r["metrics"][metric] for r in runs])
         rows.append(row)

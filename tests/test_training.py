@@ -64,6 +64,7 @@ def test_runner_writes_results_and_summarizes(tmp_path, monkeypatch, capsys):
     assert [r["model"] for r in rows] == ["rnn", "gru"]
     accs = [json.loads((tmp_path / "nsmc-cells" / f"rnn-seed{s}.json").read_text())["metrics"]["test_accuracy"] for s in (0, 1)]
     assert rows[0]["test_accuracy"] == pytest.approx(sum(accs) / 2)
+    assert rows[0]["epochs"] == 1
     experiments.main(["summarize", "nsmc-cells"])
     assert "| rnn | 2 |" in capsys.readouterr().out
 
