@@ -12,7 +12,7 @@ LAYERS = {
     "torch": {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU},  # torch.nn: fused C++ kernels, fast
     "ours": {"rnn": cells.RNN, "lstm": cells.LSTM, "gru": cells.GRU},  # probing_rnns.cells: readable
 }
-POOLINGS = ("last", "mean", "max")
+POOLINGS = ("last", "mean", "max", "attention")  # "attention" is learned: AttentionPooling, held by Classifier
 
 
 class Encoder(nn.Module):
@@ -76,11 +76,40 @@ def pool(outputs: Tensor, last: Tensor, mask: Tensor | None, how: str) -> Tensor
         return (outputs * keep).sum(1) / keep.sum(1).clamp(min=1)
     if how == "max":
         return outputs.masked_fill(~keep, torch.finfo(outputs.dtype).min).max(1).values
-    raise ValueError(f"pooling must be one of {POOLINGS}, got {how!r}")
+    raise ValueError(f"pool() takes the parameter-free poolings {POOLINGS[:3]}, got {how!r} (attention: AttentionPooling)")
+
+
+class AttentionPooling(nn.Module):
+    """Attention pooling: a learned query scores each time step; the summary is the weighted average of the outputs.
+
+        scores  = w · o_t + b            (B, T)      w is the learned query (nn.Linear(D·H, 1))
+        weights = softmax_t(scores)      (B, T)      over real tokens only; padding gets weight 0
+        summary = Σ_t weights_t · o_t    (B, D·H)
+    """
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.scorer = nn.Linear(size, 1)
+
+    def weights(self, outputs: Tensor, mask: Tensor | None = None) -> Tensor:
+        """outputs (B, T, D·H), mask (B, T) True at real tokens → weights (B, T), summing to 1 over each review's real tokens."""
+        scores = self.scorer(outputs)[..., 0]  # (B, T)
+        if mask is None:
+            return torch.softmax(scores, dim=-1)
+        # The lowest float rather than -inf: exp() still gives padding exactly 0, and an all-padding (empty)
+        # review gets finite uniform weights, zeroed by `* mask`, instead of 0/0 = NaN in the softmax.
+        weights = torch.softmax(scores.masked_fill(~mask, torch.finfo(scores.dtype).min), dim=-1)  # (B, T)
+        return weights * mask  # an empty review weighs nothing: its summary is 0, as with "mean"
+
+    def forward(self, outputs: Tensor, mask: Tensor | None = None) -> Tensor:
+        return (self.weights(outputs, mask)[..., None] * outputs).sum(1)  # (B, T, 1) · (B, T, D·H) → (B, D·H)
 
 
 class Classifier(nn.Module):
-    """Embedding → encoder → pooling → dropout → linear: logits (B, C)."""
+    """Embedding → encoder → pooling → dropout → linear: logits (B, C).
+
+    Pooling "attention" has parameters of its own, `self.attention` (an AttentionPooling); the others are `pool`.
+    """
 
     def __init__(self, encoder: Encoder, pooling: str = "last", dropout: float = 0.0, num_classes: int = 2):
         super().__init__()
@@ -89,10 +118,15 @@ class Classifier(nn.Module):
         self.encoder, self.pooling = encoder, pooling
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(encoder.output_size, num_classes)
+        # Created last, so under one seed every pooling starts from the same encoder and head weights.
+        self.attention = AttentionPooling(encoder.output_size) if pooling == "attention" else None
 
     def forward(self, ids: Tensor, mask: Tensor | None = None) -> Tensor:
         outputs, state = self.encoder(ids, mask)  # (B, T, D·H)
-        features = pool(outputs, self.encoder.last_hidden(state), mask, self.pooling)  # (B, D·H)
+        if self.attention is not None:
+            features = self.attention(outputs, mask)  # (B, D·H)
+        else:
+            features = pool(outputs, self.encoder.last_hidden(state), mask, self.pooling)  # (B, D·H)
         return self.head(self.dropout(features))  # (B, C)
 
 

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import torch
 from torch import Tensor
 from torch.nn import functional as F
 
 from probing_rnns.models import Classifier
-from probing_rnns.sentiment import Predictions
+
+if TYPE_CHECKING:  # sentiment imports this module to measure every run
+    from probing_rnns.sentiment import Predictions
 
 
 def accuracy_by_length(pred: Predictions, edges: Sequence[int]) -> list[dict]:
-    """Accuracy per review-length bucket [edges[i], edges[i+1]) in tokens."""
+    """Accuracy per review-length bucket [edges[i], edges[i+1]) in tokens; None for an empty bucket (JSON-safe)."""
     correct = (pred.probs >= 0.5).long() == pred.labels
     rows = []
     for low, high in zip(edges[:-1], edges[1:]):
         inside = (pred.lengths >= low) & (pred.lengths < high)
         n = int(inside.sum())
         rows.append({"길이": f"{low}–{high - 1}", "리뷰 수": n,
-                     "정확도": correct[inside].float().mean().item() if n else float("nan")})
+                     "정확도": correct[inside].float().mean().item() if n else None})
     return rows
 
 

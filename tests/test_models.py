@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from probing_rnns.batching import pad_batch
-from probing_rnns.models import Classifier, Encoder, count_parameters, pool
+from probing_rnns.models import POOLINGS, AttentionPooling, Classifier, Encoder, count_parameters, pool
 
 
 def batch_of(lengths, side):
@@ -62,8 +62,58 @@ def test_pooling():
     assert pool(outputs, last, mask, "last").item() == 7.0
     assert pool(outputs, last, mask, "mean").item() == 2.0
     assert pool(outputs, last, mask, "max").item() == 3.0
-    with pytest.raises(ValueError):
-        pool(outputs, last, mask, "median")
+    for how in ("median", "attention"):  # attention has parameters: AttentionPooling, not pool()
+        with pytest.raises(ValueError):
+            pool(outputs, last, mask, how)
+
+
+def test_attention_weights_sum_to_one_over_real_tokens_and_are_zero_on_padding():
+    torch.manual_seed(0)
+    attention = AttentionPooling(6)
+    batch = batch_of([5, 2, 3], "right")
+    weights = attention.weights(torch.randn(3, 5, 6), batch.mask)  # (B, T)
+    torch.testing.assert_close(weights.sum(1), torch.ones(3))
+    assert (weights[~batch.mask] == 0).all()
+    assert (weights[batch.mask] > 0).all()
+
+
+def test_attention_with_a_constant_score_is_mean_pooling():
+    attention = AttentionPooling(6)
+    torch.nn.init.zeros_(attention.scorer.weight)  # every step scores the same: uniform weights over real tokens
+    batch = pad_batch([[], [4, 5], [4, 5, 6, 7]])  # an empty review too: both give 0
+    outputs = torch.randn(3, 4, 6)  # (B, T, D·H)
+    torch.testing.assert_close(attention(outputs, batch.mask), pool(outputs, outputs[:, -1], batch.mask, "mean"))
+
+
+def test_attention_pooling_is_learned_and_the_others_are_not():
+    counts = {p: count_parameters(Classifier(Encoder(30, 8, 6, bidirectional=True), pooling=p)) for p in POOLINGS}
+    assert counts["last"] == counts["mean"] == counts["max"]
+    assert counts["attention"] == counts["last"] + 12 + 1  # the scorer: a query vector (D·H = 12) and a bias
+
+
+def test_every_pooling_starts_from_the_same_weights_under_one_seed():
+    def build(pooling):
+        torch.manual_seed(0)
+        return Classifier(Encoder(30, 8, 6, cell="lstm"), pooling=pooling).state_dict()
+
+    reference = build("last")
+    for pooling in POOLINGS:
+        shared = {k: v for k, v in build(pooling).items() if not k.startswith("attention.")}
+        assert shared.keys() == reference.keys()
+        for key, value in shared.items():
+            torch.testing.assert_close(value, reference[key], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("impl", ["torch", "ours"])
+def test_attention_pooling_ignores_padding_when_masked(impl):
+    torch.manual_seed(0)
+    model = Classifier(Encoder(20, 8, 6, cell="lstm", bidirectional=True, impl=impl), pooling="attention").eval()
+    lengths = [5, 2, 3]
+    alone = torch.cat([model(batch_of([n], "right").ids) for n in lengths])  # each review without padding: (3, 2)
+    for side in ("left", "right"):
+        batch = batch_of(lengths, side)
+        torch.testing.assert_close(model(batch.ids, batch.mask), alone, atol=1e-5, rtol=0)
+        assert not torch.allclose(model(batch.ids)[1:], alone[1:], atol=1e-5)  # unmasked, padding is read and attended to
 
 
 def test_classifier_shapes_and_parameter_count():
@@ -75,10 +125,15 @@ def test_classifier_shapes_and_parameter_count():
     assert count_parameters(model) == 30 * 8 + 2 * 4 * 6 * (8 + 6 + 2) + 12 * 2 + 2
 
 
-def test_empty_review_gives_finite_logits():
-    model = Classifier(Encoder(30, 8, 6, cell="lstm"), pooling="max").eval()
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_empty_review_gives_finite_logits_and_gradients(pooling):
+    torch.manual_seed(0)
+    model = Classifier(Encoder(30, 8, 6, cell="lstm"), pooling=pooling)
     batch = pad_batch([[], [5, 6]])
-    assert torch.isfinite(model(batch.ids, batch.mask)).all()
+    logits = model(batch.ids, batch.mask)
+    assert torch.isfinite(logits).all()
+    logits.sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
 
 
 def test_unknown_cell_is_a_clear_error():

@@ -59,7 +59,9 @@ def test_runner_writes_results_and_summarizes(tmp_path, monkeypatch, capsys):
                 "git_commit", "command", "torch_version", "created"]:
         assert key in record
     assert record["config"]["cell"] == "gru" and record["config"]["clip"] is None and record["seed"] == 1
-    assert set(record["metrics"]) >= {"test_accuracy", "test_f1", "val_accuracy"}
+    assert set(record["metrics"]) >= {"test_accuracy", "test_f1", "val_accuracy", "test_accuracy_by_length"}
+    by_length = record["metrics"]["test_accuracy_by_length"]
+    assert sum(row["리뷰 수"] for row in by_length) == 100  # every test review falls in exactly one bucket
     rows = experiments.summarize("nsmc-cells")
     assert [r["model"] for r in rows] == ["rnn", "gru"]
     accs = [json.loads((tmp_path / "nsmc-cells" / f"rnn-seed{s}.json").read_text())["metrics"]["test_accuracy"] for s in (0, 1)]
