@@ -1,12 +1,13 @@
 # Two commands for a fresh machine (each sets up .venv first):
 #   make book   build the book with every chapter executed  → _build/html/index.html
 #   make test   unit tests + every chapter executed by nbval
+#   (make slides: lecture slides from the executed chapters, after make book)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SETUP  := $(VENV)/.setup-done
 
-.PHONY: setup test test-slow book clean
+.PHONY: setup test test-slow book slides clean
 
 setup: $(SETUP)
 
@@ -25,6 +26,11 @@ test-slow: $(SETUP)
 
 book: $(SETUP)
 	$(BIN)/jupyter-book build . -W --keep-going
+	$(BIN)/python tests/check_links.py _build/html
+
+# reveal.js slides of every executed chapter (for lectures) → _build/slides/*.slides.html
+slides: book
+	$(BIN)/python tools/slides.py _build/jupyter_execute/book _build/slides
 
 clean:
 	rm -rf _build

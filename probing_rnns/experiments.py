@@ -52,7 +52,7 @@ ATTENTION = translation.Config(beam_sizes=(1, 2, 4, 8, 16))
 PADDING = sentiment.Config(epochs=1, bucket=False, cell="lstm", pooling="last")
 # How the LSTM's outputs become one vector: the final state, a masked mean or max over time steps, or a
 # learned attention pooling (D·H + 1 more parameters). The budget of nsmc-cells (3 epochs, equal-length
-# buckets, hidden size 128), so "last" is the same model as nsmc-cells' lstm.
+# buckets, hidden size 128), so "last" has the same config as nsmc-cells' lstm.
 POOLING = sentiment.Config(epochs=3, cell="lstm")
 EXPERIMENTS: dict[str, Experiment] = {
     "nsmc-cells": Experiment(sentiment, {

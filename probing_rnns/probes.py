@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torch.nn import functional as F
 
+from probing_rnns import cells
 from probing_rnns.models import Classifier
 
 if TYPE_CHECKING:  # sentiment imports this module to measure every run
@@ -47,3 +48,82 @@ def gradient_norms_by_position(model: Classifier, ids: Tensor, labels: Tensor) -
         hook.remove()
         model.train(was_training)
     return grad.double().norm(dim=-1).mean(dim=0)  # (T,); float64, or squares below 1e-38 would round to 0
+
+
+LSTM_TRACE = ("input", "forget", "candidate", "output", "cell", "hidden")  # lstm_trace's keys: i, f, g, o, c, h
+
+
+def lstm_trace(model: Classifier, ids: Tensor, mask: Tensor | None = None) -> dict[str, Tensor]:
+    """Inside a one-layer, one-direction LSTM encoder, step by step: its gates, cell state and hidden state.
+
+    Returns (B, T, H) tensors keyed by LSTM_TRACE: the gates i, f, o (sigmoid, in (0, 1)), the candidate g
+    (tanh), and the cell state c and hidden state h after each step. The state is advanced by
+    `cells.LSTMCell.step` with the encoder layer's own weights (torch.nn's and ours share names and the gate
+    order i, f, g, o), so `hidden` equals the encoder's outputs. With a `mask` (B, T) the state is held at
+    padding, on either side, as the encoder does; every value there is 0.
+    """
+    layer = model.encoder.rnn
+    if not isinstance(layer, (nn.LSTM, cells.LSTM)) or layer.num_layers != 1 or layer.bidirectional:
+        raise ValueError("lstm_trace reads a one-layer, one-direction LSTM encoder (cell='lstm', num_layers=1)")
+    weights = [getattr(layer, f"{name}_l0") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    w_ih, w_hh, b_ih, b_hh = weights  # (4H, E), (4H, H), (4H,), (4H,)
+    keep = torch.ones_like(ids, dtype=torch.bool) if mask is None else mask  # (B, T)
+    steps: dict[str, list[Tensor]] = {name: [] for name in LSTM_TRACE}
+    with torch.no_grad():
+        x = model.encoder.embedding(ids)  # (B, T, E)
+        state = cells.LSTMCell.zero_state(x.shape[0], layer.hidden_size, x)  # (h, c), each (B, H)
+        for t in range(x.shape[1]):
+            i, f, g, o = (x[:, t] @ w_ih.T + b_ih + state[0] @ w_hh.T + b_hh).chunk(4, dim=-1)  # each (B, H)
+            new = cells.LSTMCell.step(x[:, t], state, *weights)  # (h, c)
+            m = keep[:, t, None]  # (B, 1)
+            state = tuple(torch.where(m, n, s) for n, s in zip(new, state))
+            values = (torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o), state[1], state[0])
+            for name, value in zip(LSTM_TRACE, values):
+                steps[name].append(value * m)
+    return {name: torch.stack(values, dim=1) for name, values in steps.items()}  # each (B, T, H)
+
+
+def final_values(values: Tensor, mask: Tensor | None = None) -> Tensor:
+    """values (N, T, H) → each review's values at its last real token (N, H), whichever side the padding is on."""
+    if mask is None:
+        return values[:, -1]
+    last = mask.long().cumsum(1).argmax(1)  # (N,): where the count of real tokens first peaks = the last real token
+    return values[torch.arange(len(values)), last]
+
+
+def units_correlated_with(values: Tensor, mask: Tensor | None, target: Tensor, summary: str = "last") -> Tensor:
+    """Pearson correlation, across reviews, of each unit's summary with one number per review: shape (H,).
+
+    values (N, T, H), e.g. lstm_trace's hidden states; mask (N, T) True at real tokens (None: no padding);
+    target (N,), e.g. the predicted positive probability. `summary` "last" takes each review's value at its
+    last real token (what pooling "last" classifies), "mean" the mean over its real tokens. A unit (or a
+    target) that is the same in every review has correlation 0, not NaN.
+    """
+    keep = torch.ones(values.shape[:2], dtype=torch.bool) if mask is None else mask  # (N, T)
+    if summary == "last":
+        x = final_values(values, keep).double()  # (N, H)
+    elif summary == "mean":
+        x = (values * keep[..., None]).sum(1).double() / keep.sum(1, keepdim=True).clamp(min=1)  # (N, H)
+    else:
+        raise ValueError(f"summary must be 'last' or 'mean', got {summary!r}")
+    y = target.double()  # (N,)
+    varies = (x.amax(0) > x.amin(0)) & (y.max() > y.min())  # (H,); exact test: rounding in a mean is not variation
+    x, y = x - x.mean(0), y - y.mean()  # centred
+    cov, scale = (x * y[:, None]).sum(0), (x.pow(2).sum(0) * y.pow(2).sum()).sqrt()  # (H,), (H,)
+    return torch.where(varies, cov / torch.where(varies, scale, 1.0), 0.0).float()
+
+
+def gate_saturation(
+    gates: Tensor, mask: Tensor | None = None, low: float = 0.1, high: float = 0.9
+) -> dict[str, Tensor]:
+    """How often each unit's gate is saturated, as in Karpathy, Johnson & Fei-Fei (2015), Fig. 3.
+
+    gates (N, T, H) in (0, 1), e.g. lstm_trace(...)["forget"]; mask (N, T) True at real tokens. Returns the
+    fractions of all real time steps (over every review) at which the gate is "left"-saturated (< low,
+    nearly shut) and "right"-saturated (> high, nearly open), each (H,).
+    """
+    keep = torch.ones(gates.shape[:2], dtype=torch.bool) if mask is None else mask  # (N, T)
+    steps = keep.sum().clamp(min=1)  # real time steps in all
+    left = ((gates < low) & keep[..., None]).sum((0, 1)) / steps  # (H,)
+    right = ((gates > high) & keep[..., None]).sum((0, 1)) / steps  # (H,)
+    return {"left": left, "right": right}

@@ -2,7 +2,13 @@ import pytest
 import torch
 
 from probing_rnns.models import Classifier, Encoder
-from probing_rnns.probes import gradient_norms_by_position
+from probing_rnns.probes import (
+    final_values,
+    gate_saturation,
+    gradient_norms_by_position,
+    lstm_trace,
+    units_correlated_with,
+)
 
 
 def one_unit_rnn(w: float, a: float = 1e-4) -> Classifier:
@@ -71,3 +77,105 @@ def test_untrained_rnn_with_small_recurrent_weights_forgets_the_past():
     assert norms[-1] > 0
     assert (norms[:-1] < norms[1:]).all(), "the further from the end, the smaller the gradient"
     assert norms[-11] < 1e-4 * norms[-1]  # distance 10
+
+
+@pytest.mark.parametrize("impl", ["torch", "ours"])
+@pytest.mark.parametrize("side", [None, "right", "left"])
+def test_lstm_trace_recomputes_the_encoder(impl, side):
+    """h_t from the step-by-step trace equals the encoder's outputs, and the gates put them together:
+    c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t and h_t = o_t ⊙ tanh(c_t). A wrong gate order breaks both."""
+    torch.manual_seed(0)
+    model = Classifier(Encoder(30, 8, 6, cell="lstm", impl=impl))
+    ids = torch.randint(1, 30, (4, 9))  # (B, T)
+    mask = None
+    if side is not None:
+        lengths = torch.tensor([9, 5, 1, 7])
+        real = torch.arange(9)[None, :] < lengths[:, None]  # (B, T), right padding
+        mask = real if side == "right" else real.flip(1)
+        ids = ids.masked_fill(~mask, 0)
+    trace = lstm_trace(model, ids, mask)
+    assert all(v.shape == (4, 9, 6) for v in trace.values())
+    with torch.no_grad():
+        outputs, (h_n, c_n) = model.encoder(ids, mask)  # (B, T, H); (1, B, H) each
+    torch.testing.assert_close(trace["hidden"], outputs, atol=1e-5, rtol=0)
+    torch.testing.assert_close(final_values(trace["hidden"], mask), h_n[0], atol=1e-5, rtol=0)
+    torch.testing.assert_close(final_values(trace["cell"], mask), c_n[0], atol=1e-5, rtol=0)
+    keep = torch.ones(4, 9, 1, dtype=torch.bool) if mask is None else mask[..., None]  # (B, T, 1)
+    c, c_prev = trace["cell"], torch.cat([torch.zeros_like(trace["cell"][:, :1]), trace["cell"][:, :-1]], 1)
+    if side == "left":  # before the first real token the state is still 0, as after the held padding
+        c_prev = c_prev * torch.cat([torch.zeros_like(keep[:, :1]), keep[:, :-1]], 1)
+    i, f, g, o = (trace[name] for name in ("input", "forget", "candidate", "output"))
+    torch.testing.assert_close(c, (f * c_prev + i * g) * keep, atol=1e-5, rtol=0)
+    torch.testing.assert_close(trace["hidden"], o * torch.tanh(c), atol=1e-5, rtol=0)
+    for name in ("input", "forget", "output"):
+        assert ((trace[name] > 0) & (trace[name] < 1))[keep.expand_as(c)].all()
+        assert (trace[name][~keep.expand_as(c)] == 0).all(), "padding gets 0"
+
+
+def test_lstm_trace_reads_the_forget_gate_from_the_second_block():
+    """torch.nn's gate order is i, f, g, o: a large bias in rows H:2H opens the forget gate and nothing else."""
+    torch.manual_seed(0)
+    model = Classifier(Encoder(30, 8, 6, cell="lstm"))
+    with torch.no_grad():
+        model.encoder.rnn.bias_ih_l0[6:12] = 30.0
+    trace = lstm_trace(model, torch.randint(1, 30, (3, 5)))
+    assert (trace["forget"] > 0.999).all()
+    assert (trace["input"] < 0.999).all() and (trace["output"] < 0.999).all()
+
+
+@pytest.mark.parametrize(
+    "encoder", [dict(cell="gru"), dict(cell="lstm", bidirectional=True), dict(cell="lstm", num_layers=2)]
+)
+def test_lstm_trace_refuses_other_encoders(encoder):
+    with pytest.raises(ValueError, match="one-layer, one-direction LSTM"):
+        lstm_trace(Classifier(Encoder(30, 8, 6, **encoder)), torch.randint(1, 30, (2, 4)))
+
+
+def test_final_values_picks_the_last_real_token_on_either_side():
+    values = torch.arange(8.0).reshape(2, 4, 1)  # (N, T, H)
+    right = torch.tensor([[True, True, False, False], [True, True, True, True]])
+    torch.testing.assert_close(final_values(values, right), torch.tensor([[1.0], [7.0]]))
+    torch.testing.assert_close(final_values(values, right.flip(1)), torch.tensor([[3.0], [7.0]]))
+    torch.testing.assert_close(final_values(values), torch.tensor([[3.0], [7.0]]))
+
+
+def test_units_correlated_with_a_synthetic_target():
+    """Unit 0 ends each review at the target (corr 1), unit 1 is constant (0, not NaN), unit 2 ends at 3 − 2·target
+    (corr −1). Padding holds large junk that would spoil every correlation if it were read."""
+    torch.manual_seed(0)
+    N, T = 50, 6
+    target = torch.rand(N)  # (N,)
+    lengths = torch.randint(1, T + 1, (N,))
+    mask = torch.arange(T)[None, :] < lengths[:, None]  # (N, T)
+    values = torch.randn(N, T, 3)  # (N, T, H)
+    last = torch.arange(N), lengths - 1
+    values[..., 1] = 0.1
+    values[last[0], last[1], 0] = target
+    values[last[0], last[1], 2] = 3 - 2 * target
+    values[~mask] = 100 * torch.randn(int((~mask).sum()), 3)
+    corr = units_correlated_with(values, mask, target)
+    assert corr.shape == (3,) and torch.isfinite(corr).all()
+    torch.testing.assert_close(corr, torch.tensor([1.0, 0.0, -1.0]), atol=1e-6, rtol=0)
+    assert abs(units_correlated_with(values, None, target)[0]) < 0.5, "without the mask the junk is read"
+
+    steady = target[:, None, None].expand(N, T, 1).clone()  # (N, T, 1): the target at every real token
+    steady[~mask] = -50.0
+    torch.testing.assert_close(units_correlated_with(steady, mask, target, "mean"), torch.tensor([1.0]))
+    assert units_correlated_with(values, mask, torch.full((N,), 0.3)).eq(0).all(), "a constant target: 0"
+    with pytest.raises(ValueError):
+        units_correlated_with(values, mask, target, "max")
+
+
+def test_gate_saturation_on_a_hand_made_tensor():
+    gates = torch.tensor([
+        [[0.05, 0.95], [0.50, 0.99], [0.95, 0.91], [0.00, 0.01]],  # review 1: the last step is padding
+        [[0.02, 0.50], [0.10, 0.90], [0.99, 0.93], [0.01, 0.99]],  # review 2: four real steps
+    ])  # (N=2, T=4, H=2)
+    mask = torch.tensor([[True, True, True, False], [True, True, True, True]])  # 7 real steps
+    sat = gate_saturation(gates, mask)
+    # unit 0 below 0.1: 0.05, 0.02, 0.01 (0.10 is not below); above 0.9: 0.95, 0.99
+    # unit 1 below 0.1: none (0.01 is padding); above 0.9: 0.95, 0.99, 0.91, 0.93, 0.99 (0.90 is not above)
+    torch.testing.assert_close(sat["left"], torch.tensor([3 / 7, 0.0]))
+    torch.testing.assert_close(sat["right"], torch.tensor([2 / 7, 5 / 7]))
+    everything = gate_saturation(gates)  # no mask: all 8 steps
+    torch.testing.assert_close(everything["left"], torch.tensor([4 / 8, 1 / 8]))

@@ -50,3 +50,29 @@ def test_github_workflow_passes_actionlint():
     assert workflows
     result = subprocess.run([actionlint, "-shellcheck=", "-pyflakes=", *workflows], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_link_checker_finds_missing_pages_and_anchors(tmp_path):
+    from tests.check_links import broken_links
+
+    (tmp_path / "book").mkdir()
+    (tmp_path / "index.html").write_text(
+        '<a href="book/a.html#sec">ok</a> <a href="book/gone.html">x</a> <a href="book/a.html#nope">y</a>'
+        ' <a href="https://example.org/x">external</a> <img src="_static/logo.png">', encoding="utf-8")
+    (tmp_path / "book" / "a.html").write_text('<h2 id="sec">절</h2><a href="../index.html">home</a>', encoding="utf-8")
+    problems = broken_links(tmp_path)
+    assert len(problems) == 3
+    assert any("gone.html" in p for p in problems) and any("#nope" in p for p in problems)
+    assert any("logo.png" in p for p in problems)
+
+
+def test_colab_buttons_open_the_converted_notebook():
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from colab_links import colab_url, rewrite_colab_buttons
+
+    source = "https://colab.research.google.com/github/probing-rnns/probing-rnns/blob/main/book/02_rnn.md"
+    assert colab_url(source) == "https://colab.research.google.com/github/probing-rnns/probing-rnns/blob/notebooks/book/02_rnn.ipynb"
+    context = {"header_buttons": [{"type": "group", "buttons": [{"text": "Colab", "url": source}, {"text": "Binder", "url": source}]}]}
+    rewrite_colab_buttons(None, "book/02_rnn", "page.html", context, None)
+    colab, binder = context["header_buttons"][0]["buttons"]
+    assert colab["url"].endswith("/blob/notebooks/book/02_rnn.ipynb") and binder["url"] == source
