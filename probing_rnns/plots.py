@@ -63,3 +63,19 @@ def plot_attention(ax, weights, source: list[str], output: list[str]) -> None:
     ax.set_yticks(range(len(output)), output)
     ax.set(xlabel="원문 토큰", ylabel="출력 토큰")
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="어텐션 가중치")
+
+
+def plot_seed_spread(ax, records: list[dict], metric: str = "test_accuracy", order: list[str] | None = None,
+                     ylabel: str = "평가 정확도") -> None:
+    """A strip plot of experiment results: one dot per seed for each model and a bar at the model's mean."""
+    by_model: dict[str, list[float]] = {}
+    for record in records:
+        by_model.setdefault(record["model"], []).append(record["metrics"][metric])
+    models = [m for m in (order or sorted(by_model)) if m in by_model]
+    for i, model in enumerate(models):
+        values = by_model[model]
+        ax.scatter([i] * len(values), values, color=f"C{i}", alpha=0.7, zorder=3)
+        ax.hlines(sum(values) / len(values), i - 0.25, i + 0.25, color=f"C{i}", linewidth=2)
+    ax.set_xticks(range(len(models)), models)
+    ax.set(ylabel=ylabel)
+    ax.grid(axis="y", alpha=0.3)

@@ -67,7 +67,7 @@ def prepare_data(cfg: Config, progress: bool = True) -> SentimentData:
         train = data.subsample(train, cfg.train_size, seed=DATA_SEED)
     if cfg.test_size is not None:
         test = data.subsample(test, cfg.test_size, seed=DATA_SEED)
-    tokenizer = get_tokenizer(cfg.tokenizer)
+    tokenizer = get_tokenizer(cfg.tokenizer, train_texts=[r.text for r in train])  # subwords learn from train only
     tokens = {name: tokenize_corpus([r.text for r in split], tokenizer, progress) for name, split in
               [("train", train), ("val", val), ("test", test)]}
     vocab = Vocab.build(tokens["train"], min_freq=cfg.min_freq)

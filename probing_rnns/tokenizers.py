@@ -1,4 +1,5 @@
-"""Tokenizers: syllables (음절) and Okt morphemes (형태소) for Korean, words for English; an on-disk cache for slow ones."""
+"""Tokenizers: syllables (음절), Okt morphemes (형태소) and learned subwords (서브워드) for Korean, words for
+English; an on-disk cache for slow ones."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from typing import Protocol, Sequence
 from tqdm import tqdm
 
 CACHE_ENV = "PROBING_RNNS_CACHE"
-SPACE = "▁"  # the syllable tokenizer's stand-in for a word boundary
+SPACE = "▁"  # the syllable tokenizer's stand-in for a word boundary (SentencePiece uses the same mark)
+SUBWORD_VOCAB_SIZE = 8_000  # pieces of a subword model unless the name says otherwise ("bpe-4000")
+_SUBWORD_NAME = re.compile(r"(bpe|unigram)(?:-(\d+))?")
 
 
 class Tokenizer(Protocol):
@@ -65,6 +68,89 @@ class OktTokenizer:
         return " ".join(tokens)  # Okt drops spacing, so this is only an approximation
 
 
+class SubwordTokenizer:
+    """Subword pieces from a SentencePiece model (BPE or unigram) trained on training texts only.
+
+    Frequent words stay whole, rare ones split into pieces; `▁` starts a word. Whitespace is collapsed as in
+    SyllableTokenizer and characters are kept as they are (no NFKC, which would turn "ㅋ" into a conjoining
+    jamo), so the two see the same text and differ only in where they cut. Trained models are cached.
+
+    >>> tok = SubwordTokenizer.train(reviews, vocab_size=8000)  # doctest: +SKIP
+    >>> tok("아 더빙.. 진짜 짜증나네요 목소리")  # doctest: +SKIP
+    ['▁아', '▁더빙', '..', '▁진짜', '▁짜증', '나네요', '▁목소리']
+    """
+
+    cache_on_disk = False  # encoding is fast; the trained model is what is cached
+
+    def __init__(self, model_path: str | Path, name: str):
+        import sentencepiece as spm  # imported only when a subword tokenizer is asked for
+
+        self.model_path, self.name = Path(model_path), name
+        self._sp = spm.SentencePieceProcessor(model_file=str(self.model_path))
+
+    @classmethod
+    def train(cls, texts: Sequence[str], vocab_size: int = SUBWORD_VOCAB_SIZE, model_type: str = "bpe") -> SubwordTokenizer:
+        """Train on `texts` (or reuse the cached model trained on the same texts with the same settings)."""
+        options = subword_options(vocab_size, model_type)
+        path = subword_model_path(texts, options)
+        if not path.is_file():
+            write_atomically(path, train_sentencepiece([_collapse_spaces(t) for t in texts], options))
+        return cls(path, f"{model_type}-{vocab_size}")
+
+    def __call__(self, text: str) -> list[str]:
+        return self._sp.encode(_collapse_spaces(text), out_type=str)
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        return "".join(tokens).replace(SPACE, " ").strip()
+
+    @property
+    def num_pieces(self) -> int:
+        """Pieces of the model (<unk> included); a Vocab built on its output may keep fewer (min_freq)."""
+        return self._sp.get_piece_size()
+
+
+def _collapse_spaces(text: str) -> str:
+    return " ".join(text.split())
+
+
+def subword_options(vocab_size: int, model_type: str) -> dict:
+    """SentencePiece training options: deterministic (one thread, no sampling or shuffling), Korean-friendly."""
+    if model_type not in ("bpe", "unigram"):
+        raise ValueError(f"unknown subword model {model_type!r}: use 'bpe' or 'unigram'")
+    return {
+        "vocab_size": vocab_size,
+        "hard_vocab_limit": False,  # vocab_size is a maximum: a small corpus may support fewer pieces
+        "model_type": model_type,
+        "character_coverage": 0.9995,  # the rarest 0.05% of characters (emoji, hanja) get no piece: they come
+        # out as themselves (SentencePiece's <unk>) and, like every token, are kept only if the Vocab keeps them
+        "normalization_rule_name": "identity",  # characters as they are (see SubwordTokenizer)
+        "bos_id": -1, "eos_id": -1,  # only <unk>: the Vocab adds its own specials
+        "input_sentence_size": 1_000_000,  # more than NSMC's 150k training reviews: every text is used, in order
+        "shuffle_input_sentence": False,
+        "num_threads": 1,
+        "minloglevel": 2,  # errors only
+    }
+
+
+def subword_model_path(texts: Sequence[str], options: dict) -> Path:
+    """Where the model trained on `texts` with `options` is cached, keyed by both."""
+    digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode("utf-8"))
+    digest.update("\x00".join(texts).encode("utf-8"))
+    return cache_dir() / "subword" / f"{options['model_type']}-{options['vocab_size']}-{len(texts)}-{digest.hexdigest()[:20]}.model"
+
+
+def train_sentencepiece(texts: Sequence[str], options: dict) -> bytes:
+    """A SentencePiece model (serialized) trained on `texts`."""
+    import io
+
+    import sentencepiece as spm
+
+    spm.set_random_generator_seed(0)
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(texts), model_writer=model, **options)
+    return model.getvalue()
+
+
 class EnglishTokenizer:
     """Lower-cased words (with their apostrophe part) and punctuation marks, for the English side of translation.
 
@@ -83,15 +169,22 @@ class EnglishTokenizer:
         return re.sub(r" ([.,!?;:])", r"\1", " ".join(tokens))
 
 
-def get_tokenizer(name: str) -> Tokenizer:
-    """"syllable", "english", or "okt" with optional "-norm" / "-stem" (e.g. "okt-norm-stem")."""
+def get_tokenizer(name: str, train_texts: Sequence[str] | None = None) -> Tokenizer:
+    """"syllable", "english", "okt" with optional "-norm" / "-stem" (e.g. "okt-norm-stem"), or a subword
+    model "bpe" / "unigram" with optional "-<vocab size>" (e.g. "bpe-4000"), trained on `train_texts`."""
+    subword = _SUBWORD_NAME.fullmatch(name)
+    if subword:
+        if train_texts is None:
+            raise ValueError(f"{name!r} is learned from data: get_tokenizer({name!r}, train_texts=<training texts only>)")
+        model_type, size = subword.groups()
+        return SubwordTokenizer.train(train_texts, int(size) if size else SUBWORD_VOCAB_SIZE, model_type)
     if name == "syllable":
         return SyllableTokenizer()
     if name == "english":
         return EnglishTokenizer()
     if name in ("okt", "okt-norm", "okt-stem", "okt-norm-stem"):
         return OktTokenizer(norm="norm" in name, stem="stem" in name)
-    raise ValueError(f"unknown tokenizer {name!r}: use 'syllable', 'english' or 'okt[-norm][-stem]'")
+    raise ValueError(f"unknown tokenizer {name!r}: use 'syllable', 'english', 'okt[-norm][-stem]' or 'bpe|unigram[-size]'")
 
 
 def cache_dir() -> Path:
@@ -108,8 +201,13 @@ def tokenize_corpus(texts: Sequence[str], tokenizer: Tokenizer, progress: bool =
     if path.is_file():
         return json.loads(gzip.decompress(path.read_bytes()))
     tokens = [tokenizer(t) for t in tqdm(texts, desc=f"{tokenizer.name} 토큰화", disable=not progress)]
+    write_atomically(path, gzip.compress(json.dumps(tokens, ensure_ascii=False).encode("utf-8")))
+    return tokens
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write via a temporary file and a rename, so a killed run never leaves half a cache file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(gzip.compress(json.dumps(tokens, ensure_ascii=False).encode("utf-8")))
-    tmp.replace(path)  # atomic: a killed run never leaves half a cache file
-    return tokens
+    tmp.write_bytes(content)
+    tmp.replace(path)

@@ -1,8 +1,9 @@
-"""One training loop for every model in the book: AdamW, warm-up, clipping, early stopping, checkpoints."""
+"""One training loop for every model in the book: AdamW, warm-up and schedules, clipping, early stopping, checkpoints."""
 
 from __future__ import annotations
 
 import copy
+import math
 import random
 import time
 from dataclasses import asdict, dataclass
@@ -32,8 +33,31 @@ class TrainConfig:
     weight_decay: float = 0.01
     clip: float | None = 1.0  # max gradient norm (기울기 클리핑); None = off
     warmup_steps: int = 0  # linear learning-rate warm-up (웜업) over this many steps
+    schedule: str = "constant"  # after warm-up: "constant", "linear" or "cosine" decay to 0 (학습률 스케줄)
     patience: int = 2  # stop after this many epochs without a better validation score
     seed: int = 0
+    track_grad_norm: bool = False  # record every step's gradient norm (before clipping) in the history
+
+
+SCHEDULES = ("constant", "linear", "cosine")
+
+
+def lr_factor(step: int, total_steps: int, warmup_steps: int = 0, schedule: str = "constant") -> float:
+    """The multiplier of the base learning rate for optimizer step `step` (0-based) of `total_steps`.
+
+    Warm-up rises linearly to 1 at step warmup_steps - 1; then "constant" stays at 1, while "linear" and
+    "cosine" decay from 1 (at step warmup_steps) to 0 (at step total_steps, just after the last step).
+    """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))  # 0 → 1 after warm-up
+    if schedule == "linear":
+        return 1.0 - progress
+    if schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+    return 1.0
 
 
 LossFn = Callable[[nn.Module, Any], torch.Tensor]  # (model, batch) -> scalar loss
@@ -42,35 +66,43 @@ ScoreFn = Callable[[nn.Module, Iterable], float]  # (model, loader) -> validatio
 
 def fit(
     model: nn.Module,
-    train_loader: Iterable,
+    train_loader: Iterable,  # with a length: len(train_loader) steps per epoch
     val_loader: Iterable,
     cfg: TrainConfig,
     loss_fn: LossFn,
     score_fn: ScoreFn,
     progress: bool = True,
 ) -> list[dict]:
-    """Train `model`, keep the weights of the best validation epoch, and return one record per epoch."""
+    """Train `model`, keep the weights of the best validation epoch, and return one record per epoch.
+
+    The learning rate follows `lr_factor` over epochs × len(train_loader) steps. With `cfg.track_grad_norm`
+    each record also has "grad_norms": the gradient norm of every step of the epoch, before clipping.
+    """
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    warmup = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / cfg.warmup_steps) if cfg.warmup_steps else 1.0
+    total_steps = cfg.epochs * len(train_loader)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: lr_factor(step, total_steps, cfg.warmup_steps, cfg.schedule)
     )
     history: list[dict] = []
     best_score, best_state, waited = -float("inf"), copy.deepcopy(model.state_dict()), 0
     for epoch in range(1, cfg.epochs + 1):
         model.train()
-        start, losses = time.perf_counter(), []
+        start, losses, grad_norms = time.perf_counter(), [], []
         for batch in tqdm(train_loader, desc=f"에폭 {epoch}/{cfg.epochs}", disable=not progress, leave=False):
             loss = loss_fn(model, batch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            if cfg.clip:
-                nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+            if cfg.clip or cfg.track_grad_norm:  # max_norm=inf measures the norm and leaves the gradients as they are
+                norm = nn.utils.clip_grad_norm_(model.parameters(), cfg.clip or math.inf)  # the norm before clipping
+                grad_norms.append(norm.item())
             optimizer.step()
-            warmup.step()
+            scheduler.step()
             losses.append(loss.item())
         train_seconds = time.perf_counter() - start
         score = score_fn(model, val_loader)
         history.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "val_score": score, "train_seconds": train_seconds})
+        if cfg.track_grad_norm:
+            history[-1]["grad_norms"] = grad_norms
         if score > best_score:
             best_score, best_state, waited = score, copy.deepcopy(model.state_dict()), 0
         else:

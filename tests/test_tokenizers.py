@@ -1,7 +1,7 @@
 import pytest
 
 from probing_rnns import tokenizers
-from probing_rnns.tokenizers import SPACE, OktTokenizer, SyllableTokenizer, tokenize_corpus
+from probing_rnns.tokenizers import SPACE, OktTokenizer, SubwordTokenizer, SyllableTokenizer, tokenize_corpus
 
 
 def test_syllables_keep_word_boundaries():
@@ -53,3 +53,62 @@ def test_slow_tokenizer_results_are_cached_by_content(tmp_path, monkeypatch):
     assert len(list((tmp_path / "tokens").glob("counting-*.json.gz"))) == 1
     assert tokenize_corpus(["a b", "d"], tok, progress=False) == [["a", "b"], ["d"]]
     assert tok.calls == 4  # other texts, other cache entry
+
+
+SUBWORD_CORPUS = ["영화 정말 재밌다", "정말 재밌는 영화", "영화 최고 재밌다", "배우 연기 최고", "정말 최고의 영화"] * 4
+
+
+@pytest.fixture
+def subword(tmp_path, monkeypatch):
+    """A small BPE model trained (once, in an empty cache) on SUBWORD_CORPUS; counts SentencePiece trainings."""
+    monkeypatch.setenv(tokenizers.CACHE_ENV, str(tmp_path))
+    calls = []
+    real_train = tokenizers.train_sentencepiece
+    monkeypatch.setattr(tokenizers, "train_sentencepiece", lambda *args: calls.append(1) or real_train(*args))
+    return SubwordTokenizer.train(SUBWORD_CORPUS, vocab_size=40), calls
+
+
+def test_subword_tokenizer_is_trained_and_deterministic(subword, tmp_path):
+    tok, _ = subword
+    assert tok.name == "bpe-40" and tok.num_pieces <= 40
+    assert tok("정말 재밌는 영화") == ["▁정말", "▁재밌는", "▁영화"]  # seen words stay whole
+    other = tmp_path / "again"
+    other.mkdir()
+    with pytest.MonkeyPatch.context() as mp:  # a fresh training in another cache gives the same model
+        mp.setenv(tokenizers.CACHE_ENV, str(other))
+        again = SubwordTokenizer.train(SUBWORD_CORPUS, vocab_size=40)
+    assert again.model_path != tok.model_path and again.model_path.read_bytes() == tok.model_path.read_bytes()
+    assert again("배우 감독 재밌다") == tok("배우 감독 재밌다")
+
+
+@pytest.mark.parametrize("text", ["정말 재밌는 영화", "  감독님\t연기가\n최고 ", "ㅋㅋ 좋아요 👍"])
+def test_subword_pieces_round_trip(subword, text):
+    tok, _ = subword
+    pieces = tok(text)
+    assert "".join(pieces).replace(SPACE, " ").strip() == " ".join(text.split())  # whitespace normalized, nothing else
+    assert tok.detokenize(pieces) == " ".join(text.split())
+
+
+def test_seen_words_split_into_fewer_pieces_than_unseen_ones(subword):
+    tok, _ = subword
+    assert len(tok("재밌는")) < len(tok("감독님이")) and len(tok("재밌는")) == 1
+
+
+def test_subword_model_is_cached_by_texts_and_settings(subword):
+    tok, calls = subword
+    assert len(calls) == 1
+    assert SubwordTokenizer.train(SUBWORD_CORPUS, vocab_size=40).model_path == tok.model_path
+    assert len(calls) == 1  # the second call loaded the cached model
+    SubwordTokenizer.train(SUBWORD_CORPUS, vocab_size=30)
+    SubwordTokenizer.train(SUBWORD_CORPUS[:-1], vocab_size=40)
+    assert len(calls) == 3  # other settings or other texts: another model
+
+
+def test_subword_empty_text_and_names(subword):
+    tok, _ = subword
+    assert tok("") == [] and tok("  \n") == []
+    assert tokenizers.get_tokenizer("unigram-30", train_texts=SUBWORD_CORPUS).name == "unigram-30"
+    with pytest.raises(ValueError, match="train_texts"):
+        tokenizers.get_tokenizer("bpe")  # a subword model needs its training texts
+    with pytest.raises(ValueError, match="unknown tokenizer"):
+        tokenizers.get_tokenizer("bpe-many", train_texts=SUBWORD_CORPUS)

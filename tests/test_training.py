@@ -92,3 +92,57 @@ def test_run_variants_and_summary_rows():
     rows = sentiment.summary_rows(results)
     assert [r["모델"] for r in rows] == ["rnn", "gru"]
     assert rows[1]["파라미터 수"] == results["gru"]["params"] > results["rnn"]["params"]
+
+
+# Learning-rate schedules and gradient-norm tracking (training dynamics, book/17_training_dynamics.md)
+
+def test_lr_factor_at_known_points():
+    from probing_rnns.training import lr_factor
+
+    total, warm = 100, 10
+    for schedule in ("constant", "linear", "cosine"):
+        assert lr_factor(0, total, warm, schedule) == pytest.approx(1 / warm)  # first step of warm-up
+        assert lr_factor(4, total, warm, schedule) == pytest.approx(5 / warm)
+        assert lr_factor(warm - 1, total, warm, schedule) == 1.0  # warm-up ends at the full rate
+        assert lr_factor(warm, total, warm, schedule) == 1.0  # decay starts from the full rate
+    middle = warm + (total - warm) // 2
+    assert lr_factor(middle, total, warm, "cosine") == pytest.approx(0.5)
+    assert lr_factor(middle, total, warm, "linear") == pytest.approx(0.5)
+    for schedule in ("linear", "cosine"):
+        assert lr_factor(total, total, warm, schedule) == pytest.approx(0.0)
+        assert lr_factor(total - 1, total, warm, schedule) > 0  # the last step still learns
+        factors = [lr_factor(s, total, warm, schedule) for s in range(warm, total + 1)]
+        assert factors == sorted(factors, reverse=True)  # decreasing after warm-up
+    assert {lr_factor(s, total, warm, "constant") for s in range(warm, total + 5)} == {1.0}
+    assert lr_factor(0, total, 0, "constant") == 1.0 and lr_factor(0, total, 0, "cosine") == 1.0  # no warm-up
+
+
+def test_unknown_schedule_is_a_clear_error():
+    from probing_rnns.training import lr_factor
+
+    with pytest.raises(ValueError, match="unknown schedule 'step'.*constant, linear, cosine"):
+        lr_factor(0, 10, 0, "step")
+    with pytest.raises(ValueError, match="unknown schedule"):  # before any training step
+        sentiment.run(replace(TINY, epochs=1, schedule="step"), progress=False)
+
+
+def test_default_schedule_is_constant_and_unchanged():
+    default = sentiment.run(replace(TINY, warmup_steps=5), progress=False)
+    explicit = sentiment.run(replace(TINY, warmup_steps=5, schedule="constant"), progress=False)
+    assert [h["train_loss"] for h in default["history"]] == [h["train_loss"] for h in explicit["history"]]
+    assert "grad_norms" not in default["history"][0]  # recorded only when asked
+    cosine = sentiment.run(replace(TINY, warmup_steps=5, schedule="cosine"), progress=False)
+    assert cosine["history"][0]["train_loss"] != default["history"][0]["train_loss"]
+
+
+def test_grad_norms_one_per_step_before_clipping():
+    cfg = replace(TINY, epochs=2, patience=5, cell="rnn", track_grad_norm=True)
+    unclipped = sentiment.run(replace(cfg, clip=None), progress=False)
+    steps = len(unclipped["data"].train)
+    assert [len(h["grad_norms"]) for h in unclipped["history"]] == [steps, steps]
+    assert all(n > 0 for h in unclipped["history"] for n in h["grad_norms"])
+    clip = 1e-3  # far below the gradient norms: every step is clipped
+    clipped = sentiment.run(replace(cfg, clip=clip), progress=False)
+    first = clipped["history"][0]["grad_norms"]
+    assert first[0] == pytest.approx(unclipped["history"][0]["grad_norms"][0])  # same model, same batch
+    assert min(first) > clip  # the recorded norm is the one before clipping
