@@ -30,15 +30,10 @@ def in_loader_order(items: Sequence[T], loader) -> list[T]:
     return [items[i] for batch in loader.batch_sampler for i in batch]
 
 
-def correct(pred: Predictions) -> Tensor:
-    """(N,) bool: the prediction (positive probability ≥ 0.5 → 1) equals the label."""
-    return (pred.probs >= 0.5).long() == pred.labels
-
-
 def confident_mistakes(texts: Sequence[str], pred: Predictions, k: int = 10) -> list[dict]:
     """The `k` wrong predictions the model was surest of, surest first; `texts[i]` belongs to prediction i."""
     confidence = torch.maximum(pred.probs, 1 - pred.probs)  # (N,) probability of the predicted class
-    wrong = (~correct(pred)).nonzero().flatten()  # (M,) indices of the mistakes
+    wrong = (~pred.correct).nonzero().flatten()  # (M,) indices of the mistakes
     surest = wrong[confidence[wrong].argsort(descending=True, stable=True)][:k]
     return [{"리뷰": texts[i], "정답": LABEL_NAMES[int(pred.labels[i])], "긍정 확률": pred.probs[i].item()}
             for i in surest.tolist()]
@@ -49,7 +44,7 @@ def subset_accuracy(pred: Predictions, selected: Tensor) -> dict:
 
     An empty subset gives n = 0 and None for the rest (JSON-safe, no NaN).
     """
-    hits = correct(pred)[selected]  # (n,)
+    hits = pred.correct[selected]  # (n,)
     n = int(hits.numel())
     if n == 0:
         return {"리뷰 수": 0, "정확도": None, "표준오차": None}

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # sentiment imports this module to measure every run
 
 def accuracy_by_length(pred: Predictions, edges: Sequence[int]) -> list[dict]:
     """Accuracy per review-length bucket [edges[i], edges[i+1]) in tokens; None for an empty bucket (JSON-safe)."""
-    correct = (pred.probs >= 0.5).long() == pred.labels
+    correct = pred.correct  # (N,)
     rows = []
     for low, high in zip(edges[:-1], edges[1:]):
         inside = (pred.lengths >= low) & (pred.lengths < high)

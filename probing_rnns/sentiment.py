@@ -96,6 +96,11 @@ class Predictions:
     probs: torch.Tensor  # (N,) probability of the positive class
     lengths: torch.Tensor  # (N,) review length in tokens (after max_len)
 
+    @property
+    def correct(self) -> torch.Tensor:
+        """(N,) bool: the predicted class (positive probability ≥ 0.5) equals the label."""
+        return (self.probs >= 0.5).long() == self.labels
+
 
 @torch.no_grad()
 def predict(model: Classifier, loader: Iterable[Batch], use_mask: bool = True) -> Predictions:

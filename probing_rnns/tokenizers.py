@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import re
@@ -141,9 +142,7 @@ def subword_model_path(texts: Sequence[str], options: dict) -> Path:
 
 def train_sentencepiece(texts: Sequence[str], options: dict) -> bytes:
     """A SentencePiece model (serialized) trained on `texts`."""
-    import io
-
-    import sentencepiece as spm
+    import sentencepiece as spm  # imported only when a subword model is trained
 
     spm.set_random_generator_seed(0)
     model = io.BytesIO()

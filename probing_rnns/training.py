@@ -94,7 +94,8 @@ def fit(
             loss.backward()
             if cfg.clip or cfg.track_grad_norm:  # max_norm=inf measures the norm and leaves the gradients as they are
                 norm = nn.utils.clip_grad_norm_(model.parameters(), cfg.clip or math.inf)  # the norm before clipping
-                grad_norms.append(norm.item())
+                if cfg.track_grad_norm:
+                    grad_norms.append(norm.item())
             optimizer.step()
             scheduler.step()
             losses.append(loss.item())
