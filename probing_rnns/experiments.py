@@ -20,10 +20,13 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from types import ModuleType
+from typing import Callable
 
 import torch
 
 from probing_rnns import sentiment, translation
+from probing_rnns.probes import gradient_norms_by_position, lstm_summary, units_correlated_with
+from probing_rnns.training import set_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_ENV = "PROBING_RNNS_RESULTS"
@@ -35,6 +38,7 @@ class Experiment:
     task: ModuleType  # a task module with `Config` and `run(cfg) -> dict` (sentiment, translation)
     variants: dict  # model name → the task's Config; variants differ in one thing
     metrics: tuple[str, ...]  # summarised as mean ± std over seeds
+    probe: Callable[[object, dict], dict] | None = None  # (cfg, task result) → extra measurements, saved as "probes"
 
 
 # Same tokenizer, vocabulary, embedding size, epoch budget (3 epochs over the 140k training reviews)
@@ -58,6 +62,30 @@ PADDING = sentiment.Config(epochs=1, bucket=False, cell="lstm", pooling="last")
 # subwords; embeddings follow the vocabulary, so parameter counts differ and are reported; Okt tokenizes
 # NSMC once, ~10 min on 2 cores, then reads its cache).
 LSTM = replace(CELLS, cell="lstm")
+GRADIENT_LENGTH = 60  # chapter 11 measures gradients on the test reviews of exactly this many syllables
+
+
+def probe_cells(cfg: sentiment.Config, result: dict) -> dict:
+    """Chapters 11 and 14 at full scale, before training (the seed's initial weights) and after.
+
+    Gradient norm by position (ch. 11) for every cell; for a one-layer, one-direction LSTM also the units'
+    correlation with the predicted positive probability and the gates' saturation over the test set (ch. 14).
+    """
+    vocab = result["vocab"]
+    set_seed(cfg.seed)  # sentiment.run builds its model right after this, so these are the weights training started from
+    models = {"init": sentiment.build_model(cfg, len(vocab)), "trained": result["model"]}
+    ids, labels = sentiment.reviews_of_length(GRADIENT_LENGTH, vocab, cfg.tokenizer)  # (N, 60), (N,)
+    record: dict = {"gradient_reviews": len(labels),
+                    "gradient_norms": {phase: gradient_norms_by_position(m, ids, labels).tolist() for phase, m in models.items()}}
+    if cfg.cell == "lstm" and not cfg.bidirectional and cfg.num_layers == 1 and cfg.pooling == "last":
+        record["lstm"] = {}
+        for phase, model in models.items():
+            summary = lstm_summary(model, result["data"].test)
+            corr = units_correlated_with(summary["hidden"][:, None], None, summary["positive"]).abs()  # (H,)
+            record["lstm"][phase] = {"max_abs_corr": corr.max().item(), "units_abs_corr_above_0.5": int((corr > 0.5).sum()),
+                                     "saturation": {gate: {side: values.tolist() for side, values in sides.items()}
+                                                    for gate, sides in summary["saturation"].items()}}
+    return record
 EXPERIMENTS: dict[str, Experiment] = {
     "nsmc-cells": Experiment(sentiment, {
         "rnn": replace(CELLS, cell="rnn"),
@@ -83,6 +111,10 @@ EXPERIMENTS: dict[str, Experiment] = {
     "nsmc-tokenizers": Experiment(sentiment, {
         name: replace(LSTM, tokenizer=name) for name in ("syllable", "okt", "bpe")
     }, ("test_accuracy", "test_f1")),
+    # The nsmc-cells RNN, LSTM and GRU again, measured inside by chapter 11's and 14's probes.
+    "nsmc-probes": Experiment(sentiment, {
+        cell: replace(CELLS, cell=cell) for cell in ("rnn", "lstm", "gru")
+    }, ("test_accuracy", "test_f1"), probe=probe_cells),
     "tatoeba-attention": Experiment(translation, {
         name: replace(ATTENTION, attention=name) for name in ("none", "dot", "general", "concat")
     }, ("test_bleu",)),
@@ -139,6 +171,8 @@ def run(experiment: str, models: list[str], seeds: list[int], overrides: dict, c
                 "torch_version": torch.__version__,
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }
+            if spec.probe is not None:
+                record["probes"] = spec.probe(cfg, result)
             path = out_dir / f"{model}-seed{seed}.json"
             path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
             scores = ", ".join(f"{m} {result['metrics'][m]:.4g}" for m in spec.metrics)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
 from probing_rnns import cells
+from probing_rnns.batching import Batch
 from probing_rnns.models import Classifier
 
 if TYPE_CHECKING:  # sentiment imports this module to measure every run
@@ -127,3 +128,29 @@ def gate_saturation(
     left = ((gates < low) & keep[..., None]).sum((0, 1)) / steps  # (H,)
     right = ((gates > high) & keep[..., None]).sum((0, 1)) / steps  # (H,)
     return {"left": left, "right": right}
+
+
+SIGMOID_GATES = ("input", "forget", "output")
+
+
+def lstm_summary(model: Classifier, batches: Iterable[Batch], low: float = 0.1, high: float = 0.9) -> dict:
+    """Stream batches through `lstm_trace`, keeping only what the full-scale probe needs (memory stays per batch).
+
+    Returns each review's last hidden state "hidden" (N, H) and positive probability "positive" (N,) (pooling
+    "last": the head reads that state), and for each sigmoid gate its saturation {"left", "right"} (H,) as in
+    `gate_saturation`, over every real step of every review.
+    """
+    hidden, counts, steps = [], {gate: {"left": 0.0, "right": 0.0} for gate in SIGMOID_GATES}, 0
+    for batch in batches:
+        trace = lstm_trace(model, batch.ids, batch.mask)  # each (B, T, H)
+        hidden.append(final_values(trace["hidden"], batch.mask))  # (B, H)
+        n = int(batch.mask.sum())  # real steps in this batch
+        for gate in SIGMOID_GATES:
+            for side, fraction in gate_saturation(trace[gate], batch.mask, low, high).items():
+                counts[gate][side] = counts[gate][side] + fraction * n  # (H,) saturated steps
+        steps += n
+    hidden = torch.cat(hidden)  # (N, H)
+    with torch.no_grad():
+        positive = F.softmax(model.eval().head(hidden), dim=-1)[:, 1]  # (N,)
+    saturation = {gate: {side: count / steps for side, count in sides.items()} for gate, sides in counts.items()}
+    return {"hidden": hidden, "positive": positive, "saturation": saturation}

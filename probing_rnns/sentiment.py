@@ -80,6 +80,20 @@ def prepare_data(cfg: Config, progress: bool = True) -> SentimentData:
     return SentimentData(vocab, loader("train", train, True), loader("val", val, False), loader("test", test, False))
 
 
+def reviews_of_length(length: int, vocab: Vocab, tokenizer: str = "syllable", split: str = "test") -> tuple[torch.Tensor, torch.Tensor]:
+    """Every review of an NSMC split that is exactly `length` tokens long: ids (N, length) with no padding, labels (N,).
+
+    With one length, step length-1 is every review's last token, so "distance from the end" means the same
+    for all of them (the gradient probe of chapter 11).
+    """
+    tokenize = get_tokenizer(tokenizer)
+    reviews = [(tokens, r.label) for r in data.load_nsmc(split) if len(tokens := tokenize(r.text)) == length]
+    if not reviews:
+        raise ValueError(f"no {split} review is exactly {length} {tokenizer} tokens long")
+    ids = torch.tensor([vocab.encode(tokens) for tokens, _ in reviews])  # (N, length)
+    return ids, torch.tensor([label for _, label in reviews])  # (N,)
+
+
 def build_model(cfg: Config, vocab_size: int) -> Classifier:
     encoder = Encoder(vocab_size, cfg.embed_dim, cfg.hidden_size, cfg.cell, cfg.num_layers, cfg.bidirectional,
                       dropout=cfg.dropout if cfg.num_layers > 1 else 0.0, impl=cfg.impl)

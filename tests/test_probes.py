@@ -6,9 +6,11 @@ from probing_rnns.probes import (
     final_values,
     gate_saturation,
     gradient_norms_by_position,
+    lstm_summary,
     lstm_trace,
     units_correlated_with,
 )
+from probing_rnns.batching import Batch
 
 
 def one_unit_rnn(w: float, a: float = 1e-4) -> Classifier:
@@ -179,3 +181,28 @@ def test_gate_saturation_on_a_hand_made_tensor():
     torch.testing.assert_close(sat["right"], torch.tensor([2 / 7, 5 / 7]))
     everything = gate_saturation(gates)  # no mask: all 8 steps
     torch.testing.assert_close(everything["left"], torch.tensor([4 / 8, 1 / 8]))
+
+
+def test_lstm_summary_streams_batches_like_one_trace_of_everything():
+    """Saturation counted batch by batch (each weighted by its real steps) equals gate_saturation over all
+    reviews at once, and the last hidden states and probabilities are the classifier's own."""
+    torch.manual_seed(0)
+    model = Classifier(Encoder(30, 8, 6, cell="lstm")).eval()
+    lengths = [torch.tensor([9, 3]), torch.tensor([4, 4, 2])]  # two batches of different sizes and widths
+    batches = []
+    for lens in lengths:
+        mask = torch.arange(int(lens.max()))[None, :] < lens[:, None]  # (B, T), right padding
+        ids = torch.randint(1, 30, mask.shape).masked_fill(~mask, 0)
+        batches.append(Batch(ids=ids, mask=mask, lengths=lens, labels=torch.zeros(len(lens), dtype=torch.long)))
+    summary = lstm_summary(model, batches, low=0.3, high=0.7)
+    wide = torch.nn.functional.pad(batches[1].ids, (0, 5)), torch.nn.functional.pad(batches[1].mask, (0, 5))
+    ids, mask = torch.cat([batches[0].ids, wide[0]]), torch.cat([batches[0].mask, wide[1]])  # (5, 9)
+    trace = lstm_trace(model, ids, mask)
+    for gate in ("input", "forget", "output"):
+        expected = gate_saturation(trace[gate], mask, low=0.3, high=0.7)
+        for side in ("left", "right"):
+            torch.testing.assert_close(summary["saturation"][gate][side], expected[side])
+    torch.testing.assert_close(summary["hidden"], final_values(trace["hidden"], mask))
+    with torch.no_grad():
+        expected_positive = torch.softmax(model(ids, mask), dim=-1)[:, 1]
+    torch.testing.assert_close(summary["positive"], expected_positive)
