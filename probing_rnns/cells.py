@@ -1,14 +1,22 @@
 """Recurrent cells (순환 셀) and layers written from scratch, parameter-compatible with torch.nn.
 
 A cell maps one time step: `state = cell.step(x_t, state, *weights)`, where `state` is a tuple
-`(h,)` for RNN and GRU and `(h, c)` for LSTM. One loop, `unroll`, runs any cell over a sequence;
-the layers `RNN`, `LSTM`, `GRU` stack it over layers and directions with torch.nn's parameter names
-(`weight_ih_l0`, `bias_hh_l1_reverse`, …), so `ours.load_state_dict(torch_layer.state_dict())` works.
+`(h,)` for RNN and GRU and `(h, c)` for LSTM. A step is two matrix products — the input's
+`W_ih x + b_ih` and the hidden state's `W_hh h + b_hh` — and the cell's `update`, which turns them
+into the new state. One loop, `unroll`, runs a step over a sequence; the layers `RNN`, `LSTM`, `GRU`
+stack it over layers and directions with torch.nn's parameter names (`weight_ih_l0`,
+`bias_hh_l1_reverse`, …), so `ours.load_state_dict(torch_layer.state_dict())` works.
+
+How the loop computes is a `Speedups` choice (chapter 18): from the naive way (one matmul per gate,
+`x[:, t]` indexing) to the fast one (one matmul for all gates, the input projection of all steps
+computed before the loop, and for the LSTM backpropagation through time written by hand). Every
+choice gives the same numbers.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import torch
@@ -42,8 +50,14 @@ class RecurrentCell(nn.Module):
     def zero_state(cls, batch_size: int, hidden_size: int, like: Tensor) -> State:
         return tuple(like.new_zeros(batch_size, hidden_size) for _ in range(cls.state_size))
 
+    @classmethod
+    def step(cls, x: Tensor, state: State, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor) -> State:
+        """One time step: x (B, I) and the state → the new state."""
+        return cls.update(x @ w_ih.T + b_ih, state[0] @ w_hh.T + b_hh, state)
+
     @staticmethod
-    def step(x: Tensor, state: State, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor) -> State:
+    def update(xw: Tensor, hw: Tensor, state: State) -> State:
+        """xw = W_ih x + b_ih and hw = W_hh h + b_hh, each (B, G·H), and the state → the new state."""
         raise NotImplementedError
 
 
@@ -53,9 +67,8 @@ class RNNCell(RecurrentCell):
     num_gates, state_size = 1, 1
 
     @staticmethod
-    def step(x, state, w_ih, w_hh, b_ih, b_hh):
-        (h,) = state  # (B, H)
-        return (torch.tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh),)
+    def update(xw, hw, state):
+        return (torch.tanh(xw + hw),)  # (B, H)
 
 
 class LSTMCell(RecurrentCell):
@@ -64,10 +77,9 @@ class LSTMCell(RecurrentCell):
     num_gates, state_size = 4, 2
 
     @staticmethod
-    def step(x, state, w_ih, w_hh, b_ih, b_hh):
+    def update(xw, hw, state):
         h, c = state  # (B, H), (B, H)
-        gates = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh  # (B, 4H)
-        i, f, g, o = gates.chunk(4, dim=1)
+        i, f, g, o = (xw + hw).chunk(4, dim=1)  # each (B, H)
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
         return h, c
@@ -79,10 +91,10 @@ class GRUCell(RecurrentCell):
     num_gates, state_size = 3, 1
 
     @staticmethod
-    def step(x, state, w_ih, w_hh, b_ih, b_hh):
+    def update(xw, hw, state):
         (h,) = state  # (B, H)
-        x_r, x_z, x_n = (x @ w_ih.T + b_ih).chunk(3, dim=1)  # each (B, H)
-        h_r, h_z, h_n = (h @ w_hh.T + b_hh).chunk(3, dim=1)
+        x_r, x_z, x_n = xw.chunk(3, dim=1)  # each (B, H)
+        h_r, h_z, h_n = hw.chunk(3, dim=1)
         r = torch.sigmoid(x_r + h_r)
         z = torch.sigmoid(x_z + h_z)
         n = torch.tanh(x_n + r * h_n)
@@ -96,29 +108,23 @@ def reset_uniform(params, hidden_size: int) -> None:
         nn.init.uniform_(p, -bound, bound)
 
 
-Step = Callable[..., State]  # step(x_t (B, I), state, *weights) -> state
+Step = Callable[[Tensor, State], State]  # step(x_t (B, ·), state) -> state
 
 
 def unroll(
-    step: Step,
-    x: Tensor,
-    state: State,
-    weights: Sequence[Tensor],
-    mask: Tensor | None = None,
-    reverse: bool = False,
+    step: Step, xs: Sequence[Tensor], state: State, mask: Tensor | None = None, reverse: bool = False
 ) -> tuple[Tensor, State]:
-    """Run `step` over time: x (B, T, I) → outputs (B, T, H) and the final state.
+    """Run `step` over time: xs, T inputs (B, ·) → outputs (B, T, H) and the final state.
 
     With a `mask` (B, T) the state is updated only at real tokens, so padding on either side is
     skipped: the final state is the state after each sequence's last real token, and the reverse
     direction starts at that token. Outputs at padding positions are zero.
     """
-    times = range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])
-    xs = x.unbind(1)  # T × (B, I)
+    times = range(len(xs) - 1, -1, -1) if reverse else range(len(xs))
     keep = mask.unbind(1) if mask is not None else None  # T × (B,)
     outputs = []
     for t in times:
-        new = step(xs[t], state, *weights)
+        new = step(xs[t], state)
         if keep is not None:
             m = keep[t][:, None]  # (B, 1)
             new = tuple(torch.where(m, n, s) for n, s in zip(new, state))
@@ -129,10 +135,125 @@ def unroll(
     return torch.stack(outputs, dim=1), state  # (B, T, H)
 
 
+@dataclass(frozen=True)
+class Speedups:
+    """How a layer runs its loop; each switch is one step from the naive loop to the fast one (chapter 18)."""
+
+    fused_gates: bool = True  # one matmul for all G gates, not one (B, H) matmul per gate
+    precompute_input: bool = True  # W_ih x + b_ih for all T steps in one matmul before the loop
+    unbind: bool = True  # split x into T steps once (x.unbind(1)), not x[:, t] per step
+    manual_backward: bool = False  # LSTM only: backpropagation through time written by hand (LSTMThroughTime)
+
+
+VARIANTS = {  # the path of chapter 18, each variant adding one switch
+    "naive": Speedups(fused_gates=False, precompute_input=False, unbind=False),
+    "fused": Speedups(precompute_input=False, unbind=False),
+    "precomputed": Speedups(unbind=False),
+    "unbind": Speedups(),
+    "manual_backward": Speedups(manual_backward=True),
+}
+
+
+def per_gate_linear(x: Tensor, w: Tensor, b: Tensor, num_gates: int) -> Tensor:
+    """x @ w.T + b one gate block at a time: G small matmuls where one would do (the naive way)."""
+    return torch.cat([x @ w_g.T + b_g for w_g, b_g in zip(w.chunk(num_gates), b.chunk(num_gates))], dim=-1)
+
+
+def run_direction(
+    cell: type[RecurrentCell],
+    x: Tensor,
+    state: State,
+    weights: Sequence[Tensor],
+    mask: Tensor | None,
+    reverse: bool,
+    speedups: Speedups,
+) -> tuple[Tensor, State]:
+    """One direction of one layer: x (B, T, I) → outputs (B, T, H) and the final state, computed as `speedups` says."""
+    w_ih, w_hh, b_ih, b_hh = weights
+
+    def linear(v: Tensor, w: Tensor, b: Tensor) -> Tensor:  # v (…, K) → (…, G·H)
+        return v @ w.T + b if speedups.fused_gates else per_gate_linear(v, w, b, cell.num_gates)
+
+    if speedups.precompute_input:
+        x = linear(x, w_ih, b_ih)  # (B, T, G·H): every step's input projection in one matmul
+    if speedups.manual_backward:  # the LSTM's own loop and backward; the layer checked the cell
+        out, h, c = LSTMThroughTime.apply(x, *state, w_hh, b_hh, mask, reverse)
+        return out, (h, c)
+
+    def step(x_t: Tensor, state: State) -> State:
+        xw = x_t if speedups.precompute_input else linear(x_t, w_ih, b_ih)  # (B, G·H)
+        return cell.update(xw, linear(state[0], w_hh, b_hh), state)
+
+    xs = x.unbind(1) if speedups.unbind else [x[:, t] for t in range(x.shape[1])]  # T × (B, ·)
+    return unroll(step, xs, state, mask, reverse)
+
+
+class LSTMThroughTime(torch.autograd.Function):
+    """The LSTM over a sequence, with backpropagation through time (BPTT) written by hand.
+
+    Forward runs the shared `unroll` (autograd is off inside a Function, so no graph is built) and
+    keeps each step's gate activations. Backward walks the steps in reverse through the chain rule of
+    one LSTM step, and multiplies out dL/dW_hh = Σ_t δ_tᵀ h_{t−1} in one matmul after the loop.
+    """
+
+    @staticmethod
+    def forward(ctx, xw, h0, c0, w_hh, b_hh, mask, reverse):  # xw (B, T, 4H) = W_ih x + b_ih; h0, c0 (B, H)
+        saved = []  # per step, in reading order: activations i, f, g, o (B, 4H), h_{t−1}, c_{t−1}, tanh c_t
+
+        def step(xw_t: Tensor, state: State) -> State:
+            h, c = state
+            i, f, g, o = (xw_t + h @ w_hh.T + b_hh).chunk(4, dim=1)  # each (B, H)
+            i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+            c_new = f * c + i * g
+            tanh_c = torch.tanh(c_new)
+            saved.append((torch.cat([i, f, g, o], dim=1), h, c, tanh_c))
+            return o * tanh_c, c_new
+
+        out, (h, c) = unroll(step, xw.unbind(1), (h0, c0), mask, reverse)
+        acts, h_prev, c_prev, tanh_c = (torch.stack(s) for s in zip(*saved))  # (T, B, 4H), 3 × (T, B, H)
+        ctx.save_for_backward(acts, h_prev, c_prev, tanh_c, w_hh, mask)
+        ctx.reverse = reverse
+        return out, h, c
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, d_out, d_h, d_c):  # dL/d(out (B, T, H), h_T, c_T)
+        acts, h_prev, c_prev, tanh_c, w_hh, mask = ctx.saved_tensors
+        T = acts.shape[0]
+        d_outs = d_out.unbind(1)  # T × (B, H), in time order
+        deltas = []  # dL/d(gate pre-activations) (B, 4H) per step, last step first
+        for k in reversed(range(T)):  # k: reading order
+            t = T - 1 - k if ctx.reverse else k
+            dh, dc = d_h + d_outs[t], d_c  # reaching this step's new state
+            if mask is not None:  # at padding the state was passed on unchanged: so is its gradient
+                m = mask[:, t, None].to(dh.dtype)  # (B, 1)
+                (dh, skip_h), (dc, skip_c) = (m * dh, (1 - m) * d_h), (m * dc, (1 - m) * d_c)
+            i, f, g, o = acts[k].chunk(4, dim=1)
+            dc = dc + dh * o * (1 - tanh_c[k] ** 2)  # through h = o · tanh(c)
+            delta = torch.cat([
+                dc * g * i * (1 - i),  # input gate i = σ(·), σ' = σ(1 − σ)
+                dc * c_prev[k] * f * (1 - f),  # forget gate f
+                dc * i * (1 - g * g),  # candidate g = tanh(·), tanh' = 1 − tanh²
+                dh * tanh_c[k] * o * (1 - o),  # output gate o
+            ], dim=1)  # (B, 4H)
+            deltas.append(delta)
+            d_h, d_c = delta @ w_hh, dc * f  # to h_{t−1} (through every gate) and c_{t−1} (through f)
+            if mask is not None:
+                d_h, d_c = d_h + skip_h, d_c + skip_c
+        deltas = torch.stack(deltas[::-1])  # (T, B, 4H), reading order
+        d_w_hh = deltas.flatten(0, 1).T @ h_prev.flatten(0, 1)  # (4H, H) = Σ_t δ_tᵀ h_{t−1}
+        d_xw = (deltas.flip(0) if ctx.reverse else deltas).transpose(0, 1)  # (B, T, 4H), time order
+        return d_xw, d_h, d_c, d_w_hh, deltas.sum((0, 1)), None, None
+
+
 class Recurrent(nn.Module):
-    """A multi-layer, optionally bidirectional recurrent layer built on `cell`; mirrors torch.nn.RNN/LSTM/GRU."""
+    """A multi-layer, optionally bidirectional recurrent layer built on `cell`; mirrors torch.nn.RNN/LSTM/GRU.
+
+    `variant` names how the loop computes (a key of VARIANTS; all give the same numbers).
+    """
 
     cell: type[RecurrentCell]
+    variant: str  # the fastest that applies to the cell (results/bench/cpu.json)
 
     def __init__(
         self,
@@ -142,8 +263,15 @@ class Recurrent(nn.Module):
         bidirectional: bool = False,
         batch_first: bool = True,
         dropout: float = 0.0,
+        variant: str | None = None,
     ):
         super().__init__()
+        self.variant = variant or self.variant
+        if self.variant not in VARIANTS:
+            raise ValueError(f"unknown variant {self.variant!r}; choose from {list(VARIANTS)}")
+        self.speedups = VARIANTS[self.variant]
+        if self.speedups.manual_backward and self.cell is not LSTMCell:
+            raise ValueError(f"the hand-written backward is for the LSTM only, not {self.cell.__name__}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bidirectional, self.batch_first, self.dropout = bidirectional, batch_first, dropout
         self.directions = ["", "_reverse"] if bidirectional else [""]
@@ -181,7 +309,8 @@ class Recurrent(nn.Module):
             outs = []
             for d, sfx in enumerate(self.directions):
                 start = init[layer * len(self.directions) + d]
-                out, final = unroll(self.cell.step, x, start, self.weights(layer, sfx), mask, reverse=d == 1)
+                weights = self.weights(layer, sfx)
+                out, final = run_direction(self.cell, x, start, weights, mask, reverse=d == 1, speedups=self.speedups)
                 outs.append(out)
                 finals.append(final)
             x = torch.cat(outs, dim=-1)  # (B, T, D·H)
@@ -191,12 +320,12 @@ class Recurrent(nn.Module):
 
 
 class RNN(Recurrent):
-    cell = RNNCell
+    cell, variant = RNNCell, "unbind"
 
 
 class LSTM(Recurrent):
-    cell = LSTMCell
+    cell, variant = LSTMCell, "manual_backward"
 
 
 class GRU(Recurrent):
-    cell = GRUCell
+    cell, variant = GRUCell, "unbind"

@@ -9,6 +9,12 @@ from probing_rnns import cells
 from probing_rnns.batching import pad_batch
 
 KINDS = [(cells.RNN, nn.RNN), (cells.LSTM, nn.LSTM), (cells.GRU, nn.GRU)]
+VARIANTS = [  # every way of running the loop, for every cell it applies to
+    pytest.param(ours, theirs, variant, id=f"{ours.__name__}-{variant}")
+    for ours, theirs in KINDS
+    for variant, speedups in cells.VARIANTS.items()
+    if ours is cells.LSTM or not speedups.manual_backward
+]
 CELLS = [(cells.RNNCell, nn.RNNCell), (cells.LSTMCell, nn.LSTMCell), (cells.GRUCell, nn.GRUCell)]
 ATOL = 1e-5
 
@@ -17,10 +23,10 @@ def as_tuple(state):
     return state if isinstance(state, tuple) else (state,)
 
 
-def paired(ours_cls, torch_cls, **kwargs):
+def paired(ours_cls, torch_cls, variant=None, **kwargs):
     torch.manual_seed(0)
     reference = torch_cls(5, 7, batch_first=True, **kwargs)
-    ours = ours_cls(5, 7, batch_first=True, **kwargs)
+    ours = ours_cls(5, 7, batch_first=True, variant=variant, **kwargs)
     ours.load_state_dict(reference.state_dict())  # same names, same shapes
     return ours, reference
 
@@ -38,11 +44,11 @@ def test_cell_matches_torch(ours_cls, torch_cls):
         torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
 
 
-@pytest.mark.parametrize("ours_cls, torch_cls", KINDS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("ours_cls, torch_cls, variant", VARIANTS)
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_layer_matches_torch(ours_cls, torch_cls, num_layers, bidirectional):
-    ours, reference = paired(ours_cls, torch_cls, num_layers=num_layers, bidirectional=bidirectional)
+def test_layer_matches_torch(ours_cls, torch_cls, variant, num_layers, bidirectional):
+    ours, reference = paired(ours_cls, torch_cls, variant, num_layers=num_layers, bidirectional=bidirectional)
     x = torch.randn(4, 6, 5)  # (B, T, I)
     out, state = ours(x)
     ref_out, ref_state = reference(x)
@@ -51,11 +57,11 @@ def test_layer_matches_torch(ours_cls, torch_cls, num_layers, bidirectional):
         torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
 
 
-@pytest.mark.parametrize("ours_cls, torch_cls", KINDS, ids=lambda c: c.__name__)
-def test_initial_state_and_time_major(ours_cls, torch_cls):
+@pytest.mark.parametrize("ours_cls, torch_cls, variant", VARIANTS)
+def test_initial_state_and_time_major(ours_cls, torch_cls, variant):
     torch.manual_seed(1)
     reference = torch_cls(5, 7, num_layers=2, bidirectional=True)  # batch_first=False
-    ours = ours_cls(5, 7, num_layers=2, bidirectional=True, batch_first=False)
+    ours = ours_cls(5, 7, num_layers=2, bidirectional=True, batch_first=False, variant=variant)
     ours.load_state_dict(reference.state_dict())
     x = torch.randn(6, 3, 5)  # (T, B, I)
     h0 = tuple(torch.randn(4, 3, 7) for _ in range(ours.cell.state_size))
@@ -64,12 +70,12 @@ def test_initial_state_and_time_major(ours_cls, torch_cls):
         torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
 
 
-@pytest.mark.parametrize("ours_cls, torch_cls", KINDS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("ours_cls, torch_cls, variant", VARIANTS)
 @pytest.mark.parametrize("num_layers", [1, 2])
-def test_masked_padding_matches_packed_sequences(ours_cls, torch_cls, num_layers):
+def test_masked_padding_matches_packed_sequences(ours_cls, torch_cls, variant, num_layers):
     """Right padding + mask = torch's packed sequences: final states at the last real token,
     the reverse direction starting there, zero outputs at padding."""
-    ours, reference = paired(ours_cls, torch_cls, num_layers=num_layers, bidirectional=True)
+    ours, reference = paired(ours_cls, torch_cls, variant, num_layers=num_layers, bidirectional=True)
     lengths = torch.tensor([6, 2, 4, 1])
     batch = pad_batch([list(range(n)) for n in lengths.tolist()], padding_side="right")
     x = torch.randn(4, 6, 5) * batch.mask[..., None]
@@ -82,10 +88,10 @@ def test_masked_padding_matches_packed_sequences(ours_cls, torch_cls, num_layers
         torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
 
 
-@pytest.mark.parametrize("ours_cls", [cells.RNN, cells.LSTM, cells.GRU], ids=lambda c: c.__name__)
-def test_padding_side_does_not_matter_with_a_mask(ours_cls):
+@pytest.mark.parametrize("ours_cls, torch_cls, variant", VARIANTS)
+def test_padding_side_does_not_matter_with_a_mask(ours_cls, torch_cls, variant):
     torch.manual_seed(2)
-    layer = ours_cls(5, 7, bidirectional=True)
+    layer = ours_cls(5, 7, bidirectional=True, variant=variant)
     seqs = [torch.randn(n, 5) for n in (5, 2, 3)]
     finals = []
     for side in ("left", "right"):
@@ -107,11 +113,49 @@ def test_dropout_between_layers_only_in_training():
     assert not torch.allclose(ours(x)[0], ours(x)[0])
 
 
-@pytest.mark.parametrize("ours_cls, torch_cls", KINDS, ids=lambda c: c.__name__)
-def test_gradients_match_torch(ours_cls, torch_cls):
-    ours, reference = paired(ours_cls, torch_cls, bidirectional=True)
-    x = torch.randn(3, 5, 5)
-    ours(x)[0].pow(2).sum().backward()
-    reference(x)[0].pow(2).sum().backward()
-    for (name, p), q in zip(ours.named_parameters(), reference.parameters()):
-        torch.testing.assert_close(p.grad, q.grad, atol=1e-4, rtol=0, msg=name)
+@pytest.mark.parametrize("ours_cls, torch_cls, variant", VARIANTS)
+def test_gradients_match_torch(ours_cls, torch_cls, variant):
+    """Gradients of the weights, the input and the initial state, through outputs and final states alike."""
+    ours, reference = paired(ours_cls, torch_cls, variant, num_layers=2, bidirectional=True)
+    x = torch.randn(3, 5, 5, requires_grad=True)
+    h0 = tuple(torch.randn(4, 3, 7, requires_grad=True) for _ in range(ours.cell.state_size))
+    h0 = h0 if len(h0) == 2 else h0[0]
+    grads = []
+    for layer in (ours, reference):
+        out, state = layer(x, h0)
+        loss = out.pow(2).sum() + sum(s.sin().sum() for s in as_tuple(state))
+        grads.append(torch.autograd.grad(loss, [x, *as_tuple(h0), *layer.parameters()]))
+    names = ["x", "h0", "c0"][: 1 + ours.cell.state_size] + [name for name, _ in ours.named_parameters()]
+    for name, a, b in zip(names, *grads):
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=0, msg=name)
+
+
+@pytest.mark.parametrize("ours_cls, torch_cls, variant", VARIANTS)
+def test_masked_gradients_match_packed_sequences(ours_cls, torch_cls, variant):
+    """With padding skipped by the mask, the gradients equal torch's on packed sequences."""
+    ours, reference = paired(ours_cls, torch_cls, variant, bidirectional=True)
+    lengths = torch.tensor([5, 2, 4])
+    mask = pad_batch([list(range(n)) for n in lengths.tolist()], padding_side="right").mask
+    x = (torch.randn(3, 5, 5) * mask[..., None]).requires_grad_()
+    out, state = ours(x, mask=mask)
+    ref_packed, ref_state = reference(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))
+    ref_out = pad_packed_sequence(ref_packed, batch_first=True, total_length=5)[0]
+    grads = []
+    for o, s, layer in ((out, state, ours), (ref_out, ref_state, reference)):
+        loss = o.pow(2).sum() + sum(part.sin().sum() for part in as_tuple(s))
+        grads.append(torch.autograd.grad(loss, [x, *layer.parameters()]))
+    names = ["x"] + [name for name, _ in ours.named_parameters()]
+    for name, a, b in zip(names, *grads):
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=0, msg=name)
+
+
+def test_unknown_or_unsuitable_variant_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown variant"):
+        cells.LSTM(5, 7, variant="fastest")
+    with pytest.raises(ValueError, match="LSTM only"):
+        cells.GRU(5, 7, variant="manual_backward")
+
+
+def test_the_default_layers_use_the_fastest_variant():
+    assert cells.LSTM(5, 7).speedups.manual_backward
+    assert cells.GRU(5, 7).speedups == cells.RNN(5, 7).speedups == cells.Speedups()
