@@ -8,6 +8,9 @@ Every search talks to the model through one function, the *step*:
 a tensor or a (nested) tuple of tensors with the K hypotheses on the first dimension. Searches re-order and
 copy hypotheses with `select(state, idx)`, so any recurrent decoder fits (RNN, LSTM (h, c), attention memory).
 
+Sampling draws each next token instead, from the model's distribution reshaped by a temperature, top-k and
+top-p (nucleus); at temperature 0 it takes the argmax, which is greedy search.
+
 Searches start from `<bos>` with the state for K = 1. Output tokens leave out `<bos>` and end with `<eos>` unless
 cut off at `max_len`; they are ranked by log p / len**α (길이 정규화 length normalisation; α = 0: raw log p).
 """
@@ -58,13 +61,51 @@ def _check(max_len: int, beam_size: int = 1, n_best: int = 1) -> None:
 
 
 def greedy(step: Step, state: State, bos_id: int, eos_id: int, max_len: int) -> Hypothesis:
-    """Greedy search (탐욕 탐색): always take the single most likely next token."""
+    """Greedy search (탐욕 탐색): always take the single most likely next token (sampling at temperature 0)."""
+    return sample(step, state, bos_id, eos_id, max_len, temperature=0.0)
+
+
+def reshape_distribution(log_probs: Tensor, temperature: float = 1.0, top_k: int | None = None,
+                         top_p: float | None = None) -> Tensor:
+    """The distribution sampling draws from, as log-probs (K, V): the model's log-probs divided by the temperature
+    (온도: < 1 sharpens, > 1 flattens), cut to the `top_k` most likely tokens (ties at the k-th are kept) and to the
+    nucleus (뉴클리어스), the most likely tokens whose probabilities first reach `top_p`; the rest get -inf.
+    """
+    if temperature <= 0:
+        raise ValueError(f"temperature must be positive (0 means greedy: take the argmax), got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"top_k must be at least 1, got {top_k}")
+    if top_p is not None and not 0 < top_p <= 1:
+        raise ValueError(f"top_p must be in (0, 1], got {top_p}")
+    scores = log_probs / temperature  # (K, V)
+    if top_k is not None:
+        kth = scores.topk(min(top_k, scores.shape[-1]), dim=-1).values[:, -1:]  # (K, 1)
+        scores = scores.masked_fill(scores < kth, -torch.inf)
+    if top_p is not None:
+        ranked, order = scores.sort(dim=-1, descending=True)  # (K, V) most likely first
+        probs = ranked.softmax(dim=-1)
+        above = probs.cumsum(dim=-1) - probs  # (K, V) probability of the tokens ranked above each: the first is 0
+        outside = torch.empty_like(above, dtype=torch.bool).scatter_(-1, order, above >= top_p)  # back to token order
+        scores = scores.masked_fill(outside, -torch.inf)
+    return scores.log_softmax(dim=-1)
+
+
+def sample(step: Step, state: State, bos_id: int, eos_id: int, max_len: int, temperature: float = 1.0,
+           top_k: int | None = None, top_p: float | None = None, generator: torch.Generator | None = None) -> Hypothesis:
+    """Sampling (샘플링): draw each next token from `reshape_distribution` of the model's log-probs, with `generator`
+    for reproducible draws; temperature 0 takes the argmax (greedy). `log_prob` is the model's own log p(tokens).
+    """
     _check(max_len)
     token = torch.tensor([bos_id], device=_device(state))  # (1,)
     log_prob, tokens = torch.zeros(1, device=token.device), []  # (1,)
     for _ in range(max_len):
         log_probs, state = step(token, state)  # (1, V)
-        log_prob, token = (log_prob[:, None] + log_probs).max(dim=-1)  # (1,), (1,)
+        if temperature == 0:
+            token = log_probs.argmax(dim=-1)  # (1,)
+        else:
+            probs = reshape_distribution(log_probs, temperature, top_k, top_p).exp()  # (1, V)
+            token = torch.multinomial(probs, 1, generator=generator)[:, 0]  # (1,)
+        log_prob = log_prob + log_probs[0, token]
         tokens.append(token.item())
         if tokens[-1] == eos_id:
             break

@@ -24,7 +24,7 @@ from typing import Callable
 
 import torch
 
-from probing_rnns import sentiment, translation
+from probing_rnns import language_model, sentiment, translation
 from probing_rnns.probes import gradient_norms_by_position, lstm_summary, units_correlated_with
 from probing_rnns.training import set_seed
 
@@ -115,6 +115,17 @@ EXPERIMENTS: dict[str, Experiment] = {
     "nsmc-probes": Experiment(sentiment, {
         cell: replace(CELLS, cell=cell) for cell in ("rnn", "lstm", "gru")
     }, ("test_accuracy", "test_f1"), probe=probe_cells),
+    # Syllable language models (ch. 19), each on a fixed budget of 400k NSMC training tokens × 2 epochs (~40 s
+    # single-threaded): RNN, LSTM and GRU with hidden sizes matched to the LSTM's parameter count; then the LSTM's
+    # BPTT window k with the state carried across windows ("stream") or reset to zeros at each ("reset").
+    "lm-cells": Experiment(language_model, {
+        cell: replace(language_model.Config(), cell=cell, hidden_size=language_model.matched_hidden_size(cell, language_model.Config()))
+        for cell in ("rnn", "lstm", "gru")
+    }, ("test_perplexity", "test_bpc")),
+    "lm-bptt": Experiment(language_model, {
+        f"{'stream' if carry else 'reset'}-{k}": replace(language_model.Config(), bptt=k, carry_state=carry)
+        for carry in (True, False) for k in (8, 32, 128)
+    }, ("test_perplexity", "test_bpc")),
     "tatoeba-attention": Experiment(translation, {
         name: replace(ATTENTION, attention=name) for name in ("none", "dot", "general", "concat")
     }, ("test_bleu",)),

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from probing_rnns.decoding import beam_search, exhaustive_search, greedy
+from probing_rnns.decoding import beam_search, exhaustive_search, greedy, reshape_distribution, sample
 
 V, BOS, EOS = 5, 0, 1
 
@@ -154,3 +154,68 @@ def test_bad_arguments_are_refused():
         beam_search(step, state, BOS, EOS, beam_size=2, max_len=3, n_best=3)
     with pytest.raises(ValueError, match="too many"):
         exhaustive_search(step, state, BOS, EOS, max_len=9)
+
+
+# Sampling
+
+
+def _same(a, b) -> bool:
+    return a.tokens == b.tokens and a.log_prob == pytest.approx(b.log_prob, abs=1e-5)
+
+
+@pytest.mark.parametrize("settings", [{"temperature": 1e-3}, {"top_k": 1}, {"top_p": 1e-6}, {"top_k": 1, "top_p": 0.9}])
+@pytest.mark.parametrize("model", [_markov, _second_order])
+def test_sampling_that_keeps_only_the_argmax_is_greedy(model, settings):
+    for i, table in enumerate(_tables(20, dim=2 if model is _markov else 3)):
+        step, state = model(table)
+        drawn = sample(step, state, BOS, EOS, max_len=8, generator=torch.Generator().manual_seed(i), **settings)
+        assert _same(drawn, greedy(step, state, BOS, EOS, max_len=8))
+
+
+def test_a_fixed_seed_reproduces_samples_and_another_seed_differs():
+    step, state = _markov(torch.zeros(V, V))  # uniform: every sequence is possible
+
+    def draw(seed: int) -> list[list[int]]:
+        gen = torch.Generator().manual_seed(seed)
+        return [sample(step, state, BOS, EOS, max_len=10, generator=gen).tokens for _ in range(5)]
+
+    assert draw(0) == draw(0)
+    assert draw(0) != draw(1)
+
+
+def test_samples_carry_the_models_own_log_probs():
+    table = _tables(1)[0]
+    step, state = _markov(table)
+    for seed in range(10):
+        drawn = sample(step, state, BOS, EOS, max_len=6, temperature=2.0, top_k=3, generator=torch.Generator().manual_seed(seed))
+        assert drawn.log_prob == pytest.approx(_sequence_log_prob(table, drawn.tokens), abs=1e-5)
+
+
+def test_reshape_distribution_temperature_top_k_top_p():
+    log_probs = torch.tensor([[0.5, 0.3, 0.15, 0.05]]).log()  # (1, 4), already sorted
+    assert torch.allclose(reshape_distribution(log_probs).exp(), log_probs.exp())
+    hot = reshape_distribution(log_probs, temperature=2.0).exp()
+    assert torch.allclose(hot, log_probs.exp().sqrt() / log_probs.exp().sqrt().sum())  # p^(1/T), renormalised
+    assert torch.allclose(reshape_distribution(log_probs, top_k=2).exp(), torch.tensor([[0.625, 0.375, 0.0, 0.0]]))
+    # top-p keeps the most likely tokens until their mass reaches p: 0.5 < 0.7 ≤ 0.5 + 0.3
+    assert torch.allclose(reshape_distribution(log_probs, top_p=0.7).exp(), torch.tensor([[0.625, 0.375, 0.0, 0.0]]))
+    assert torch.allclose(reshape_distribution(log_probs, top_p=0.81).exp(), torch.tensor([[0.5, 0.3, 0.15, 0.0]]) / 0.95)
+    shuffled = log_probs[:, [2, 0, 3, 1]]  # the nucleus follows the tokens, not their positions
+    assert torch.allclose(reshape_distribution(shuffled, top_p=0.7).exp(), torch.tensor([[0.0, 0.625, 0.0, 0.375]]))
+
+
+def test_sampling_follows_the_distribution():
+    probs = torch.tensor([0.0, 0.6, 0.3, 0.1, 0.0])  # after <bos>: <eos> 0.6, A 0.3, B 0.1
+    table = torch.zeros(V, V)
+    table[BOS] = probs.clamp(min=1e-12).log()
+    step, state = _markov(table)
+    gen = torch.Generator().manual_seed(0)
+    firsts = torch.tensor([sample(step, state, BOS, EOS, max_len=1, generator=gen).tokens[0] for _ in range(3000)])
+    assert torch.allclose(torch.bincount(firsts, minlength=V) / 3000.0, probs, atol=0.03)
+
+
+def test_bad_sampling_settings_are_refused():
+    step, state = _markov(torch.zeros(V, V))
+    for settings in ({"temperature": -1.0}, {"top_k": 0}, {"top_p": 0.0}, {"top_p": 1.5}):
+        with pytest.raises(ValueError):
+            sample(step, state, BOS, EOS, max_len=3, **settings)

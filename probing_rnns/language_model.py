@@ -1,0 +1,277 @@
+"""A syllable-level language model (언어 모델) on NSMC review text: next-syllable prediction with truncated BPTT.
+
+The reviews are joined into one stream, each ended by `<eos>`:  리뷰₁ <eos> 리뷰₂ <eos> …
+The stream is cut into B rows read in parallel; each training step reads a window of k tokens of every
+row and predicts the next token at each position, so the targets are the inputs shifted by one:
+
+    rows (B, N)    row b = the b-th contiguous slice of the stream
+    window w       inputs rows[:, wk : wk+k]       targets rows[:, wk+1 : wk+k+1]
+
+Truncated BPTT (잘린 BPTT): with `carry_state` the state at the end of window w starts window w+1, detached,
+so the forward pass sees the whole row while gradients flow back at most k steps; without it every window
+starts from zeros (independent windows). Perplexity (퍼플렉서티) = exp(cross-entropy per token).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Iterator, Sequence
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from probing_rnns import data, decoding
+from probing_rnns.models import Encoder, count_parameters
+from probing_rnns.tokenizers import SyllableTokenizer
+from probing_rnns.training import TrainConfig, fit, set_seed
+from probing_rnns.vocab import SPECIALS, Vocab
+
+DATA_SEED = 0  # the validation split and the order of the reviews are the same for every run seed
+VAL_REVIEWS = 10_000  # held out of NSMC train, as in the sentiment task (the same split)
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per recurrent layer
+
+
+@dataclass
+class Config(TrainConfig):
+    """Every hyperparameter of a language-model run, saved with each result."""
+
+    # data: budgets in tokens (syllables, ▁ and <eos>) of NSMC reviews, taken in a fixed shuffled order
+    max_vocab: int = 1_500  # the most frequent syllables of all NSMC train (99.9% of its tokens); the rest → <unk>
+    train_tokens: int = 400_000
+    val_tokens: int = 50_000
+    test_tokens: int = 100_000  # from NSMC test
+    # model
+    cell: str = "lstm"
+    embed_dim: int = 64
+    hidden_size: int = 128
+    dropout: float = 0.0
+    # truncated BPTT
+    bptt: int = 32  # window length k
+    carry_state: bool = True  # False: every window starts from a zero state (independent windows)
+    # optimisation
+    epochs: int = 2
+    batch_size: int = 32  # B parallel rows of the stream
+    lr: float = 3e-3
+
+
+# ---------------------------------------------------------------------------------------------------- data
+
+
+@dataclass
+class Streams:
+    vocab: Vocab
+    train: Tensor  # (N,) token ids
+    val: Tensor
+    test: Tensor
+
+
+def review_stream(texts: Sequence[str], vocab: Vocab, max_tokens: int) -> Tensor:
+    """Reviews in order, each ended by <eos>, until `max_tokens` tokens: ids (N,), N ≤ max_tokens."""
+    tokenize, ids = SyllableTokenizer(), []
+    for text in texts:
+        if len(ids) >= max_tokens:
+            break
+        ids += vocab.encode(tokenize(text), add_eos=True)
+    return torch.tensor(ids[:max_tokens], dtype=torch.long)
+
+
+def prepare_data(cfg: Config) -> Streams:
+    """The vocabulary from all NSMC train (less validation); train/val/test streams within their budgets."""
+    train, val = data.train_val_split(data.load_nsmc("train"), VAL_REVIEWS, seed=DATA_SEED)
+    test = data.subsample(data.load_nsmc("test"), len(data.load_nsmc("test")), seed=DATA_SEED)  # shuffled
+    tokenize = SyllableTokenizer()
+    vocab = Vocab.build((tokenize(r.text) for r in train), max_size=cfg.max_vocab)
+    return Streams(vocab, *(review_stream([r.text for r in split], vocab, budget) for split, budget in
+                            [(train, cfg.train_tokens), (val, cfg.val_tokens), (test, cfg.test_tokens)]))
+
+
+def stream_rows(ids: Tensor, rows: int) -> Tensor:
+    """ids (N,) → (B, N // B): row b is the b-th contiguous slice of the stream; the last N mod B tokens are dropped."""
+    length = len(ids) // rows
+    if length < 2:
+        raise ValueError(f"a stream of {len(ids)} tokens is too short for {rows} rows of at least 2 tokens")
+    return ids[: rows * length].view(rows, length)
+
+
+@dataclass
+class Window:
+    inputs: Tensor  # (B, k)
+    targets: Tensor  # (B, k): the inputs shifted by one
+    first: bool  # the first window of a pass over the stream: its state starts at zeros
+
+
+class Windows:
+    """The consecutive windows of a stream in B rows, in order (an iterable with a length, as `fit` wants)."""
+
+    def __init__(self, ids: Tensor, rows: int, bptt: int):
+        if bptt < 1:
+            raise ValueError(f"the BPTT window must be at least 1 token, got {bptt}")
+        self.rows, self.bptt = stream_rows(ids, rows), bptt  # (B, L)
+
+    def __len__(self) -> int:
+        return math.ceil((self.rows.shape[1] - 1) / self.bptt)
+
+    def __iter__(self) -> Iterator[Window]:
+        last = self.rows.shape[1] - 1  # the final token of a row is a target only
+        for start in range(0, last, self.bptt):
+            end = min(start + self.bptt, last)
+            yield Window(self.rows[:, start:end], self.rows[:, start + 1 : end + 1], first=start == 0)
+
+
+# --------------------------------------------------------------------------------------------------- model
+
+State = Tensor | tuple[Tensor, Tensor]  # torch.nn's (L, B, H), or (h, c) for an LSTM
+
+
+def swap_batch(state: State) -> State:
+    """(L, B, H) ↔ (B, L, H) in every tensor: torch.nn wants layers first, `decoding` wants hypotheses first."""
+    return tuple(s.transpose(0, 1) for s in state) if isinstance(state, tuple) else state.transpose(0, 1)
+
+
+def detach(state: State) -> State:
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+class LanguageModel(nn.Module):
+    """Embedding → recurrent layer (the classifier's `Encoder`) → linear: logits of the next token at every position."""
+
+    def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int, cell: str = "lstm", dropout: float = 0.0):
+        super().__init__()
+        self.encoder = Encoder(vocab_size, embed_dim, hidden_size, cell)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, ids: Tensor, state: State | None = None) -> tuple[Tensor, State]:
+        """ids (B, T) and the state to start from (None: zeros) → logits (B, T, V) and the state after the last token."""
+        outputs, state = self.encoder.rnn(self.encoder.embedding(ids), state)  # (B, T, H)
+        return self.head(self.dropout(outputs)), state
+
+    def step(self, tokens: Tensor, state: State) -> tuple[Tensor, State]:
+        """The decoding contract: tokens (K,), state with K first → log-probs (K, V) and the new state."""
+        logits, state = self(tokens[:, None], swap_batch(state))  # (K, 1, V)
+        return F.log_softmax(logits[:, 0], dim=-1), swap_batch(state)
+
+    def zero_state(self, batch_size: int) -> State:
+        """The zero state with the batch first, as `step` takes it: (B, L, H), or a pair for an LSTM."""
+        rnn = self.encoder.rnn
+        zeros = rnn.weight_hh_l0.new_zeros(batch_size, rnn.num_layers, rnn.hidden_size)
+        return (zeros, zeros.clone()) if isinstance(rnn, nn.LSTM) else zeros
+
+
+def build_model(cfg: Config, vocab_size: int) -> LanguageModel:
+    return LanguageModel(vocab_size, cfg.embed_dim, cfg.hidden_size, cfg.cell, cfg.dropout)
+
+
+def parameter_count(cell: str, hidden_size: int, vocab_size: int, embed_dim: int) -> int:
+    """Parameters of a one-layer LanguageModel: embedding V·E + G·H·(E + H + 2) recurrent + (H + 1)·V head."""
+    return vocab_size * embed_dim + GATES[cell] * hidden_size * (embed_dim + hidden_size + 2) + (hidden_size + 1) * vocab_size
+
+
+def matched_hidden_size(cell: str, reference: Config) -> int:
+    """The hidden size at which a `cell` model has the parameter count closest to the `reference` config's model."""
+    vocab_size = reference.max_vocab + len(SPECIALS)
+    target = parameter_count(reference.cell, reference.hidden_size, vocab_size, reference.embed_dim)
+    return min(range(1, 4 * reference.hidden_size),
+               key=lambda h: abs(parameter_count(cell, h, vocab_size, reference.embed_dim) - target))
+
+
+# ----------------------------------------------------------------------------------------- training, metrics
+
+
+class TruncatedBPTT:
+    """The loss of one window for `training.fit`: mean cross-entropy of the next token.
+
+    With `carry_state` the window starts from the previous window's final state, detached (gradients stop
+    at the window's start); the first window of a pass, or every window without `carry_state`, starts from zeros.
+    """
+
+    def __init__(self, carry_state: bool = True):
+        self.carry_state, self.state = carry_state, None  # the detached state after the last window read
+
+    def __call__(self, model: LanguageModel, window: Window) -> Tensor:
+        start = self.state if self.carry_state and not window.first else None
+        logits, state = model(window.inputs, start)  # (B, k, V)
+        self.state = detach(state)
+        return F.cross_entropy(logits.flatten(0, 1), window.targets.flatten())
+
+
+@torch.no_grad()
+def mean_nll(model: nn.Module, windows: Windows, carry_state: bool = True) -> float:
+    """Cross-entropy per token in nats over a stream, read window by window (carrying the state, or from zeros)."""
+    model.eval()
+    total, count, state = 0.0, 0, None
+    for window in windows:
+        logits, state = model(window.inputs, state if carry_state else None)  # (B, k, V)
+        total += F.cross_entropy(logits.flatten(0, 1), window.targets.flatten(), reduction="sum").item()
+        count += window.targets.numel()
+    return total / count
+
+
+def perplexity(nll: float) -> float:
+    """exp(cross-entropy in nats): the number of equally likely tokens the model is as unsure as."""
+    return math.exp(nll)
+
+
+def bits_per_token(nll: float) -> float:
+    """Cross-entropy in bits: nats / ln 2 (bits per character, as a syllable is a character here)."""
+    return nll / math.log(2)
+
+
+def run(cfg: Config, progress: bool = True) -> dict:
+    """Train one language model under `cfg`; measure perplexity and bits per character on NSMC test text."""
+    set_seed(cfg.seed)
+    streams = prepare_data(cfg)
+    set_seed(cfg.seed)  # the model's initial weights depend on the seed only
+    model = build_model(cfg, len(streams.vocab))
+    train, val, test = (Windows(ids, cfg.batch_size, cfg.bptt) for ids in (streams.train, streams.val, streams.test))
+    start = time.perf_counter()
+    history = fit(model, train, val, cfg, TruncatedBPTT(cfg.carry_state),
+                  lambda m, loader: -mean_nll(m, loader, cfg.carry_state), progress)  # early stopping on validation loss
+    train_seconds = time.perf_counter() - start
+    carried, reset = mean_nll(model, test, carry_state=True), mean_nll(model, test, carry_state=False)
+    return {
+        "config": asdict(cfg),
+        "metrics": {"test_perplexity": perplexity(carried), "test_bpc": bits_per_token(carried),
+                    "test_perplexity_reset": perplexity(reset), "test_bpc_reset": bits_per_token(reset),
+                    "val_perplexity": perplexity(-max(h["val_score"] for h in history)),
+                    "test_unk_rate": (streams.test == streams.vocab.unk_id).float().mean().item()},
+        "params": count_parameters(model),
+        "vocab_size": len(streams.vocab),
+        "train_seconds": train_seconds,
+        "epochs": len(history),
+        "history": history,
+        "model": model,
+        "vocab": streams.vocab,
+        "streams": streams,
+    }
+
+
+# ------------------------------------------------------------------------------------------------ generation
+
+
+def read_prompt(model: LanguageModel, vocab: Vocab, prompt: str = "") -> tuple[int, State]:
+    """Read `<eos>` (a review's start) and the prompt's syllables but the last: (the token a search starts from, state)."""
+    ids = [vocab.eos_id] + vocab.encode(SyllableTokenizer()(prompt))
+    state = model.zero_state(1)
+    if len(ids) > 1:
+        _, state = model(torch.tensor([ids[:-1]]), swap_batch(state))
+        state = swap_batch(state)
+    return ids[-1], state
+
+
+@torch.no_grad()
+def generate(model: LanguageModel, vocab: Vocab, prompt: str = "", max_len: int = 80, beam_size: int | None = None,
+             temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
+             generator: torch.Generator | None = None) -> str:
+    """A review that starts with `prompt`: sampled (temperature 0 = greedy, top-k, top-p) or, with `beam_size`, by beam search."""
+    model.eval()
+    first, state = read_prompt(model, vocab, prompt)
+    if beam_size:
+        best = decoding.beam_search(model.step, state, first, vocab.eos_id, beam_size, max_len)[0]
+    else:
+        best = decoding.sample(model.step, state, first, vocab.eos_id, max_len, temperature, top_k, top_p, generator)
+    prompt_ids = vocab.encode(SyllableTokenizer()(prompt))
+    return SyllableTokenizer().detokenize(vocab.decode(prompt_ids + best.tokens))
