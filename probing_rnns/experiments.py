@@ -24,7 +24,7 @@ from typing import Callable
 
 import torch
 
-from probing_rnns import language_model, sentiment, translation
+from probing_rnns import distributed, language_model, sentiment, translation
 from probing_rnns.probes import gradient_norms_by_position, lstm_summary, units_correlated_with
 from probing_rnns.training import set_seed
 
@@ -163,7 +163,7 @@ def parse_overrides(pairs: list[str], config_class: type) -> dict:
 
 
 def run(experiment: str, models: list[str], seeds: list[int], overrides: dict, command: str) -> list[Path]:
-    """Train every (model, seed) pair and write one JSON result each."""
+    """Train every (model, seed) pair and write one JSON result each (under torchrun: every rank trains, rank 0 writes)."""
     spec = EXPERIMENTS[experiment]
     out_dir = results_dir() / experiment
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -171,7 +171,9 @@ def run(experiment: str, models: list[str], seeds: list[int], overrides: dict, c
     for model in models:
         for seed in seeds:
             cfg = replace(spec.variants[model], seed=seed, **overrides)
-            result = spec.task.run(cfg)
+            result = spec.task.run(cfg, distributed.is_main())  # progress bars on rank 0 only
+            if not distributed.is_main():
+                continue
             record = {
                 "experiment": experiment,
                 "model": model,
@@ -180,6 +182,7 @@ def run(experiment: str, models: list[str], seeds: list[int], overrides: dict, c
                 "git_commit": git_commit(),
                 "command": command,
                 "torch_version": torch.__version__,
+                "world_size": distributed.world_size(),  # processes that trained it (torchrun)
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }
             if spec.probe is not None:
@@ -251,7 +254,8 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"unknown models {sorted(unknown)}; choose from {list(spec.variants)}")
         command = "python -m probing_rnns.experiments " + " ".join(argv if argv is not None else sys.argv[1:])
         config_class = type(next(iter(spec.variants.values())))
-        run(args.experiment, models, args.seeds, parse_overrides(args.set, config_class), command)
+        with distributed.process_group():  # under torchrun: join the other ranks; otherwise nothing
+            run(args.experiment, models, args.seeds, parse_overrides(args.set, config_class), command)
     else:
         print(format_table(summarize(args.experiment), spec.metrics))
 

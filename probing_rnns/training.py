@@ -15,6 +15,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from probing_rnns import distributed
+
 
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and PyTorch: the same seed on the CPU gives the same numbers."""
@@ -77,7 +79,11 @@ def fit(
 
     The learning rate follows `lr_factor` over epochs × len(train_loader) steps. With `cfg.track_grad_norm`
     each record also has "grad_norms": the gradient norm of every step of the epoch, before clipping.
+    Under torchrun every rank trains on its share of each batch (see `probing_rnns.distributed`).
     """
+    # Under torchrun: `model` wrapped in DDP, this rank's shards of the batches and the loss weighted by shard size.
+    # In one process the three come back unchanged.
+    train_model, train_loader, loss_fn = distributed.prepare(model, train_loader, loss_fn)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     total_steps = cfg.epochs * len(train_loader)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -88,8 +94,9 @@ def fit(
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         start, losses, grad_norms = time.perf_counter(), [], []
-        for batch in tqdm(train_loader, desc=f"에폭 {epoch}/{cfg.epochs}", disable=not progress, leave=False):
-            loss = loss_fn(model, batch)
+        for batch in tqdm(train_loader, desc=f"에폭 {epoch}/{cfg.epochs}", disable=not progress or not distributed.is_main(),
+                          leave=False):
+            loss = loss_fn(train_model, batch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.clip or cfg.track_grad_norm:  # max_norm=inf measures the norm and leaves the gradients as they are
@@ -100,8 +107,9 @@ def fit(
             scheduler.step()
             losses.append(loss.item())
         train_seconds = time.perf_counter() - start
-        score = score_fn(model, val_loader)
-        history.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "val_score": score, "train_seconds": train_seconds})
+        score = distributed.from_main(lambda: score_fn(model, val_loader))
+        train_loss = distributed.mean_over_ranks(float(np.mean(losses)))
+        history.append({"epoch": epoch, "train_loss": train_loss, "val_score": score, "train_seconds": train_seconds})
         if cfg.track_grad_norm:
             history[-1]["grad_norms"] = grad_norms
         if score > best_score:
@@ -115,7 +123,11 @@ def fit(
 
 
 def save_checkpoint(path: str | Path, model: nn.Module, cfg: TrainConfig, **extra: Any) -> None:
-    """Weights, the full config and anything else needed to rebuild the model (e.g. the vocabulary)."""
+    """Weights, the full config and anything else needed to rebuild the model (e.g. the vocabulary).
+
+    Under torchrun every rank holds the same weights; rank 0 alone writes them."""
+    if not distributed.is_main():
+        return
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     torch.save({"config": asdict(cfg), "config_class": type(cfg).__name__, "model": model.state_dict(), **extra}, path)
 
