@@ -1,13 +1,14 @@
 # Two commands for a fresh machine (each sets up .venv first):
 #   make book   build the book with every chapter executed  → _build/html/index.html
 #   make test   unit tests + every chapter executed by nbval
-#   (make slides: lecture slides from the executed chapters, after make book)
+#   (make slides: lecture slides from the executed chapters, after make book;
+#    make screenshots: the front page and a chapter in headless Chromium, after make book)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SETUP  := $(VENV)/.setup-done
 
-.PHONY: setup test test-slow book slides clean
+.PHONY: setup test test-slow book slides screenshots clean
 
 setup: $(SETUP)
 
@@ -31,6 +32,10 @@ book: $(SETUP)
 # reveal.js slides of every executed chapter (for lectures) → _build/slides/*.slides.html
 slides: book
 	$(BIN)/python tools/slides.py _build/jupyter_execute/book _build/slides
+
+# the built site in headless Chromium → _build/screenshots/*.png; fails if Korean does not render
+screenshots: $(SETUP)
+	$(BIN)/python tools/screenshots.py _build/html _build/screenshots
 
 clean:
 	rm -rf _build

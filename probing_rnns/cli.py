@@ -4,6 +4,7 @@
     probing-rnns predict "정말 재미있는 영화"       # 긍정 (0.97)
     probing-rnns predict "정말 재미있는 영화" --model all   # every trained model, side by side
     probing-rnns translate "나는 학생이다."         # the Tatoeba translator (trained on first use)
+    probing-rnns demo                             # a web page comparing every trained model (probing_rnns/demo.py)
 
 Models live in `$PROBING_RNNS_CACHE/cli` (default `~/.cache/probing_rnns/cli`).
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from probing_rnns import sentiment, translation
@@ -43,7 +44,25 @@ def train(name: str, train_size: int, epochs: int) -> Path:
     return path
 
 
-def load(name: str) -> tuple[sentiment.Classifier, Vocab, sentiment.Config]:
+def trained_names() -> list[str]:
+    return [name for name in MODELS if model_path(name).is_file()]
+
+
+@dataclass
+class Trained:
+    """A saved sentiment model, ready to predict."""
+
+    name: str
+    model: sentiment.Classifier
+    vocab: Vocab
+    cfg: sentiment.Config
+    metrics: dict
+
+    def predict(self, text: str) -> sentiment.TextPrediction:
+        return sentiment.predict_text(self.model, self.vocab, self.cfg, text)
+
+
+def load(name: str) -> Trained:
     path = model_path(name)
     if not path.is_file():
         raise FileNotFoundError(f"{name} 모델이 없습니다. 먼저 `probing-rnns train --model {name}`을 실행하세요 ({path}).")
@@ -51,20 +70,26 @@ def load(name: str) -> tuple[sentiment.Classifier, Vocab, sentiment.Config]:
     cfg, vocab = sentiment.Config(**saved["config"]), Vocab(saved["vocab"])
     model = sentiment.build_model(cfg, len(vocab))
     model.load_state_dict(saved["model"])
-    return model, vocab, cfg
+    return Trained(name, model, vocab, cfg, saved.get("metrics", {}))
+
+
+def notes(p: sentiment.TextPrediction) -> list[str]:
+    """Why a prediction deserves less trust: many unknown tokens, or a review cut to its first tokens."""
+    found = []
+    if p.unknown_rate >= 0.3:
+        found.append(f"모르는 토큰 {p.unknown_rate:.0%}: 믿기 어려운 예측")
+    if p.truncated:
+        found.append("앞부분만 읽음")
+    return found
 
 
 def predict(text: str, names: list[str]) -> list[str]:
     """One line per model: label, probability, and a note on unknown tokens or a cut review."""
     lines = []
     for name in names:
-        p = sentiment.predict_text(*load(name), text)
-        notes = []
-        if p.unknown_rate >= 0.3:
-            notes.append(f"모르는 토큰 {p.unknown_rate:.0%}: 믿기 어려운 예측")
-        if p.truncated:
-            notes.append("앞부분만 읽음")
-        lines.append(f"{name:>7}: {p.label} (긍정 확률 {p.positive:.2f})" + (f"  [{', '.join(notes)}]" if notes else ""))
+        p = load(name).predict(text)
+        note = f"  [{', '.join(notes(p))}]" if notes(p) else ""
+        lines.append(f"{name:>7}: {p.label} (긍정 확률 {p.positive:.2f}){note}")
     return lines
 
 
@@ -91,20 +116,27 @@ def main(argv: list[str] | None = None) -> int:
     translate_p = sub.add_parser("translate", help="한국어 문장을 영어로")
     translate_p.add_argument("text")
     translate_p.add_argument("--beam", type=int, default=4)
+    demo_p = sub.add_parser("demo", help="학습된 모든 모델을 나란히 비교하는 웹 페이지")
+    demo_p.add_argument("--port", type=int, default=8000)
+    demo_p.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
     try:
         if args.action == "train":
             train(args.model, args.train_size, args.epochs)
         elif args.action == "predict":
-            names = [n for n in MODELS if model_path(n).is_file()] if args.model == "all" else [args.model]
+            names = trained_names() if args.model == "all" else [args.model]
             if args.model not in MODELS and args.model != "all":
                 parser.error(f"모델은 {', '.join(MODELS)} 또는 all 가운데 하나입니다: {args.model!r}")
             if not names:
                 raise FileNotFoundError("학습된 모델이 없습니다. 먼저 `probing-rnns train --model bilstm`을 실행하세요.")
             print("\n".join(predict(args.text, names)))
-        else:
+        elif args.action == "translate":
             print(translate(args.text, args.beam))
-    except (ValueError, FileNotFoundError) as error:
+        else:
+            from probing_rnns.demo import serve  # here: demo imports this module
+
+            serve([load(name) for name in trained_names()], args.port, args.host)
+    except (ValueError, OSError) as error:  # OSError: a missing model, a port in use
         print(f"probing-rnns: {error}", file=sys.stderr)
         return 2
     return 0

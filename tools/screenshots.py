@@ -1,0 +1,113 @@
+"""Screenshots of the built site in headless Chromium, to look at, and checks that Korean renders.
+
+    make screenshots        # after `make book` → _build/screenshots/index.png, chapter.png
+    python tools/screenshots.py _build/html _build/screenshots
+
+Needs Debian's chromium and a Korean font (`apt-get install chromium fonts-nanum`). Fails (exit 1) when
+fontconfig has no Korean font, when Chromium draws Hangul syllables as identical boxes (tofu),
+when a page has no Korean text or no figure, or when a screenshot is blank.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+import matplotlib.image
+
+# Without the background-networking flags Chromium tries to reach Google and hangs in a sandbox without internet.
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars"]
+# the front page and a chapter with figures: page, window height in pixels (tall enough to reach the figures)
+PAGES = {"index": ("index.html", 1800), "chapter": ("book/06_results.html", 6000)}
+HANGUL = re.compile("[가-힣]")
+
+# Draws each character on a canvas and counts the distinct pictures. A missing glyph is drawn as the same
+# empty box (.notdef) whatever the character, so 5 means Hangul has real glyphs; 1 or 2 means tofu.
+GLYPH_PAGE = """<!doctype html><meta charset="utf-8"><canvas id="c" width="64" height="40"></canvas><p id="out"></p>
+<script>
+const ctx = document.getElementById("c").getContext("2d");
+function picture(ch) {
+  ctx.clearRect(0, 0, 64, 40); ctx.font = "28px sans-serif"; ctx.fillText(ch, 4, 32);
+  return ctx.getImageData(0, 0, 64, 40).data.join();
+}
+document.getElementById("out").textContent = "distinct=" + new Set(["가", "나", "한", "글", "\\ue000"].map(picture)).size;
+</script>"""
+
+
+def chromium(*args: str, timeout: int = 120) -> str:
+    """Run headless Chromium with a fresh profile; return what it printed (e.g. the DOM for --dump-dom)."""
+    executable = shutil.which("chromium") or shutil.which("google-chrome")  # Debian; GitHub's Ubuntu runners
+    if executable is None:
+        raise FileNotFoundError("chromium이 없습니다: apt-get install -y chromium fonts-nanum")
+    with tempfile.TemporaryDirectory() as profile:
+        run = subprocess.run([executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+                             capture_output=True, text=True, timeout=timeout)
+    if run.returncode != 0:
+        raise RuntimeError(f"chromium failed ({run.returncode}): {run.stderr[-2000:]}")
+    return run.stdout
+
+
+def korean_fonts() -> list[str]:
+    listed = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True, check=True).stdout
+    return sorted(set(listed.splitlines()))
+
+
+def hangul_glyphs_are_distinct() -> bool:
+    dom = chromium("--dump-dom", "data:text/html;charset=utf-8," + quote(GLYPH_PAGE))
+    return "distinct=5" in dom
+
+
+def screenshot(url: str, png: Path, width: int = 1280, height: int = 1800) -> None:
+    png.parent.mkdir(parents=True, exist_ok=True)
+    chromium(f"--screenshot={png}", f"--window-size={width},{height}", "--virtual-time-budget=5000", url)
+    if not png.is_file():
+        raise RuntimeError(f"chromium wrote no screenshot for {url}")
+
+
+def ink(png: Path) -> float:
+    """Share of pixels that differ clearly from the page background (its most common corner colour)."""
+    image = matplotlib.image.imread(png)[..., :3]  # (H, W, 3) in [0, 1]
+    background = image[0, 0]
+    return float((abs(image - background).sum(axis=-1) > 0.1).mean())
+
+
+def check_page(html: Path, png: Path) -> list[str]:
+    """Problems with one built page: no Korean text, no figure, a blank screenshot."""
+    dom = chromium("--dump-dom", "--virtual-time-budget=5000", html.as_uri())  # index.html redirects
+    problems = []
+    if len(HANGUL.findall(dom)) < 100:
+        problems.append(f"{html.name}: 한글이 거의 없습니다")
+    if "<img" not in dom:
+        problems.append(f"{html.name}: 그림(<img>)이 없습니다")
+    if ink(png) < 0.01:
+        problems.append(f"{png.name}: 화면이 비어 있습니다 (ink {ink(png):.3%})")
+    return problems
+
+
+def main(site: Path, out: Path) -> int:
+    problems = [] if korean_fonts() else ["fontconfig에 한국어 글꼴이 없습니다: apt-get install -y fonts-nanum"]
+    if not hangul_glyphs_are_distinct():
+        problems.append("Chromium이 한글을 네모(tofu)로 그립니다")
+    for name, (page, height) in PAGES.items():
+        html, png = site / page, out / f"{name}.png"
+        if not html.is_file():
+            problems.append(f"{html}이 없습니다: 먼저 make book")
+            continue
+        screenshot(html.as_uri(), png, height=height)
+        problems += check_page(html, png)
+        print(f"{png} ({ink(png):.1%} ink)")
+    for problem in problems:
+        print(f"screenshots: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:] + ["_build/html", "_build/screenshots"][len(sys.argv[1:]):]
+    sys.exit(main(Path(args[0]), Path(args[1])))
