@@ -163,3 +163,13 @@ def test_a_short_run_learns_something():
 
     result = lm.run(replace(lm.Config(), train_tokens=20_000, val_tokens=5_000, test_tokens=5_000, epochs=1), progress=False)
     assert result["metrics"]["test_perplexity"] < result["vocab_size"] / 3
+
+
+def test_review_perplexity_reads_the_review_between_eos():
+    vocab = _tiny_vocab()
+    assert lm.review_perplexity(_Uniform(), vocab, "영화 재미") == pytest.approx(V)
+    model = _model().eval()
+    ids = torch.tensor([[3, 7, 8, 4, 9, 10, 3]])  # <eos> 영 화 ▁ 재 미 <eos>
+    logits, _ = model(ids[:, :-1])
+    expected = math.exp(nn.functional.cross_entropy(logits[0], ids[0, 1:]).item())
+    assert lm.review_perplexity(model, vocab, "영화 재미") == pytest.approx(expected)
