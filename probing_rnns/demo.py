@@ -65,7 +65,10 @@ def make_server(models: list[Trained], port: int = 8000, host: str = "127.0.0.1"
 def serve(models: list[Trained], port: int, host: str) -> None:
     if not models:
         raise FileNotFoundError("학습된 모델이 없습니다. 먼저 `probing-rnns train --model bilstm`을 실행하세요.")
-    server = make_server(models, port, host)
+    try:
+        server = make_server(models, port, host)
+    except OSError as error:
+        raise OSError(f"{host}:{port}에서 서버를 열 수 없습니다 ({error.strerror}). --port로 다른 포트를 고르세요.") from None
     print(f"http://{host}:{server.server_address[1]}/ 에서 모델 {len(models)}개 ({', '.join(m.name for m in models)})를 "
           "비교합니다. 끝내려면 Ctrl+C.")
     try:

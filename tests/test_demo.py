@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 import threading
 import urllib.request
 from urllib.parse import quote
@@ -110,3 +111,11 @@ def test_the_page_shows_one_row_per_model_in_chromium(url, tmp_path):
 def test_the_page_shows_the_message_for_an_empty_review_in_chromium(url):
     dom = chromium("--dump-dom", "--virtual-time-budget=10000", url + "?text=%20%20")
     assert table_rows(dom) == [] and re.search(r'<p id="error" role="alert">[^<]*비어 있습니다', dom)
+
+
+def test_a_port_in_use_is_a_clear_error(models, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert cli.main(["demo", "--port", str(taken.getsockname()[1])]) == 2
+    assert "서버를 열 수 없습니다" in capsys.readouterr().err
