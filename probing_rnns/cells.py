@@ -193,23 +193,27 @@ class LSTMThroughTime(torch.autograd.Function):
 
     Forward runs the shared `unroll` (autograd is off inside a Function, so no graph is built) and
     keeps each step's gate activations. Backward walks the steps in reverse through the chain rule of
-    one LSTM step, and multiplies out dL/dW_hh = Σ_t δ_tᵀ h_{t−1} in one matmul after the loop.
+    one LSTM step. As with the input projection, whatever does not depend on the incoming gradient is
+    computed for all steps at once before the loop, and dL/dW_hh = Σ_t δ_tᵀ h_{t−1} after it.
     """
 
     @staticmethod
     def forward(ctx, xw, h0, c0, w_hh, b_hh, mask, reverse):  # xw (B, T, 4H) = W_ih x + b_ih; h0, c0 (B, H)
+        H = h0.shape[1]
         saved = []  # per step, in reading order: activations i, f, g, o (B, 4H), h_{t−1}, c_{t−1}, tanh c_t
 
         def step(xw_t: Tensor, state: State) -> State:
             h, c = state
-            i, f, g, o = (xw_t + h @ w_hh.T + b_hh).chunk(4, dim=1)  # each (B, H)
-            i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+            gates = torch.addmm(xw_t, h, w_hh.T)  # (B, 4H) pre-activations: xw_t holds both biases
+            acts = torch.sigmoid(gates)  # i, f, o; the candidate g's block is overwritten with its tanh
+            acts[:, 2 * H : 3 * H] = torch.tanh(gates[:, 2 * H : 3 * H])
+            i, f, g, o = acts.chunk(4, dim=1)  # each (B, H)
             c_new = f * c + i * g
             tanh_c = torch.tanh(c_new)
-            saved.append((torch.cat([i, f, g, o], dim=1), h, c, tanh_c))
+            saved.append((acts, h, c, tanh_c))
             return o * tanh_c, c_new
 
-        out, (h, c) = unroll(step, xw.unbind(1), (h0, c0), mask, reverse)
+        out, (h, c) = unroll(step, (xw + b_hh).unbind(1), (h0, c0), mask, reverse)
         acts, h_prev, c_prev, tanh_c = (torch.stack(s) for s in zip(*saved))  # (T, B, 4H), 3 × (T, B, H)
         ctx.save_for_backward(acts, h_prev, c_prev, tanh_c, w_hh, mask)
         ctx.reverse = reverse
@@ -219,26 +223,27 @@ class LSTMThroughTime(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, d_out, d_h, d_c):  # dL/d(out (B, T, H), h_T, c_T)
         acts, h_prev, c_prev, tanh_c, w_hh, mask = ctx.saved_tensors
-        T = acts.shape[0]
-        d_outs = d_out.unbind(1)  # T × (B, H), in time order
-        deltas = []  # dL/d(gate pre-activations) (B, 4H) per step, last step first
+        T, H = acts.shape[0], h_prev.shape[2]
+        i, f, g, o = acts.chunk(4, dim=2)  # each (T, B, H)
+        # Before the loop, for all steps: each gate's pre-activation gradient is (dc or dh) × its partner ×
+        # its activation's derivative (σ' = σ(1 − σ), tanh' = 1 − tanh²) — only dc and dh come from the loop.
+        slope = acts * (1 - acts)  # (T, B, 4H)
+        slope[..., 2 * H : 3 * H] = 1 - g * g
+        partner = torch.cat([g, c_prev, i, tanh_c], dim=2) * slope  # i ← dc·g, f ← dc·c, g ← dc·i, o ← dh·tanh c
+        through_tanh = o * (1 - tanh_c * tanh_c)  # dh → dc through h = o · tanh(c)
+        keep = None if mask is None else mask.to(d_out.dtype)  # (B, T)
+        d_outs, deltas = d_out.unbind(1), []  # T × (B, H) in time order; δ (B, 4H) per step, last step first
         for k in reversed(range(T)):  # k: reading order
             t = T - 1 - k if ctx.reverse else k
             dh, dc = d_h + d_outs[t], d_c  # reaching this step's new state
-            if mask is not None:  # at padding the state was passed on unchanged: so is its gradient
-                m = mask[:, t, None].to(dh.dtype)  # (B, 1)
+            if keep is not None:  # at padding the state was passed on unchanged: so is its gradient
+                m = keep[:, t, None]  # (B, 1)
                 (dh, skip_h), (dc, skip_c) = (m * dh, (1 - m) * d_h), (m * dc, (1 - m) * d_c)
-            i, f, g, o = acts[k].chunk(4, dim=1)
-            dc = dc + dh * o * (1 - tanh_c[k] ** 2)  # through h = o · tanh(c)
-            delta = torch.cat([
-                dc * g * i * (1 - i),  # input gate i = σ(·), σ' = σ(1 − σ)
-                dc * c_prev[k] * f * (1 - f),  # forget gate f
-                dc * i * (1 - g * g),  # candidate g = tanh(·), tanh' = 1 − tanh²
-                dh * tanh_c[k] * o * (1 - o),  # output gate o
-            ], dim=1)  # (B, 4H)
+            dc = torch.addcmul(dc, dh, through_tanh[k])
+            delta = torch.cat([dc, dc, dc, dh], dim=1) * partner[k]  # (B, 4H)
             deltas.append(delta)
-            d_h, d_c = delta @ w_hh, dc * f  # to h_{t−1} (through every gate) and c_{t−1} (through f)
-            if mask is not None:
+            d_h, d_c = delta @ w_hh, dc * f[k]  # to h_{t−1} (through every gate) and c_{t−1} (through f)
+            if keep is not None:
                 d_h, d_c = d_h + skip_h, d_c + skip_c
         deltas = torch.stack(deltas[::-1])  # (T, B, 4H), reading order
         d_w_hh = deltas.flatten(0, 1).T @ h_prev.flatten(0, 1)  # (4H, H) = Σ_t δ_tᵀ h_{t−1}

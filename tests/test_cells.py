@@ -1,5 +1,7 @@
 """Our cells and layers against torch.nn: same parameters in, same numbers out."""
 
+import json
+
 import pytest
 import torch
 from torch import nn
@@ -159,3 +161,23 @@ def test_unknown_or_unsuitable_variant_is_a_clear_error():
 def test_the_default_layers_use_the_fastest_variant():
     assert cells.LSTM(5, 7).speedups.manual_backward
     assert cells.GRU(5, 7).speedups == cells.RNN(5, 7).speedups == cells.Speedups()
+
+
+def test_bench_quick_run_writes_a_report(tmp_path, capsys):
+    """The benchmark's smoke test: every model of every group timed, ratios to torch.nn, the environment recorded."""
+    from probing_rnns import bench
+
+    out = tmp_path / "bench.json"
+    report = bench.main(["--quick", "--out", str(out)])
+    assert json.loads(out.read_text()) == json.loads(json.dumps(report))
+    expected = {(group, cell, impl) for group, _, scope, cells_ in bench.GROUPS for cell in cells_
+                for impl in ["torch", *bench.variants_of(cell)]}
+    assert {(r["group"], r["cell"], r["impl"]) for r in report["rows"] if r["scope"] != "embedding"} == expected
+    assert {r["impl"] for r in report["rows"] if r["scope"] == "embedding"} == {"dense/Adam", "sparse/SparseAdam"}
+    for r in report["rows"]:
+        assert 0 < r["p10_ms"] <= r["median_ms"] <= r["p90_ms"]
+        assert (r["ratio_to_torch"] == 1.0) == (r["impl"] == "torch")
+    assert set(report["ratios"]) == {f"{g}/{c}/{i}" for g, c, i in expected if i != "torch"}
+    assert {"torch", "threads", "cpu", "git_commit", "loadavg_before", "loadavg_after"} <= set(report["environment"])
+    final = capsys.readouterr().out.strip().splitlines()[-1]
+    assert json.loads(final.removeprefix("FINAL "))["ratios"] == report["ratios"]
