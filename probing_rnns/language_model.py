@@ -32,6 +32,7 @@ from probing_rnns.vocab import SPECIALS, Vocab
 DATA_SEED = 0  # the validation split and the order of the reviews are the same for every run seed
 VAL_REVIEWS = 10_000  # held out of NSMC train, as in the sentiment task (the same split)
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per recurrent layer
+SENTIMENT_TOKENS = ("<부정>", "<긍정>")  # by NSMC label (0 negative, 1 positive): the condition of a conditional model
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Config(TrainConfig):
     train_tokens: int = 400_000
     val_tokens: int = 50_000
     test_tokens: int = 100_000  # from NSMC test
+    sentiment_prefix: bool = False  # each review starts with its label's token: a model of p(review | sentiment)
     # model
     cell: str = "lstm"
     embed_dim: int = 64
@@ -73,13 +75,15 @@ class Streams:
     test: Tensor
 
 
-def review_stream(texts: Sequence[str], vocab: Vocab, max_tokens: int) -> Tensor:
-    """Reviews in order, each ended by <eos>, until `max_tokens` tokens: ids (N,), N ≤ max_tokens."""
+def review_stream(reviews: Sequence[data.Review], vocab: Vocab, max_tokens: int, sentiment_prefix: bool = False) -> Tensor:
+    """Reviews in order, each ended by <eos> (and started by its sentiment token if asked), until `max_tokens`
+    tokens: ids (N,), N ≤ max_tokens."""
     tokenize, ids = SyllableTokenizer(), []
-    for text in texts:
+    for review in reviews:
         if len(ids) >= max_tokens:
             break
-        ids += vocab.encode(tokenize(text), add_eos=True)
+        condition = [sentiment_id(vocab, review.label)] if sentiment_prefix else []
+        ids += condition + vocab.encode(tokenize(review.text), add_eos=True)
     return torch.tensor(ids[:max_tokens], dtype=torch.long)
 
 
@@ -89,7 +93,9 @@ def prepare_data(cfg: Config) -> Streams:
     test = data.subsample(data.load_nsmc("test"), len(data.load_nsmc("test")), seed=DATA_SEED)  # shuffled
     tokenize = SyllableTokenizer()
     vocab = Vocab.build((tokenize(r.text) for r in train), max_size=cfg.max_vocab)
-    return Streams(vocab, *(review_stream([r.text for r in split], vocab, budget) for split, budget in
+    if cfg.sentiment_prefix:
+        vocab = Vocab(vocab.itos + list(SENTIMENT_TOKENS))
+    return Streams(vocab, *(review_stream(split, vocab, budget, cfg.sentiment_prefix) for split, budget in
                             [(train, cfg.train_tokens), (val, cfg.val_tokens), (test, cfg.test_tokens)]))
 
 
@@ -269,10 +275,20 @@ def run(cfg: Config, progress: bool = True, streams: Streams | None = None) -> d
 # ------------------------------------------------------------------------------------------------ generation
 
 
+def sentiment_id(vocab: Vocab, label: int) -> int:
+    """The id of the sentiment token of `label` (0 negative, 1 positive), with a clear error for an unconditional vocabulary."""
+    token = SENTIMENT_TOKENS[label]
+    if token not in vocab:
+        raise ValueError(f"this vocabulary has no {token}: train with Config(sentiment_prefix=True) to condition on sentiment")
+    return vocab.stoi[token]
+
+
 @torch.no_grad()
-def read_prompt(model: LanguageModel, vocab: Vocab, prompt: str = "") -> tuple[int, State]:
-    """Read `<eos>` (a review's start) and the prompt's syllables but the last: (the token a search starts from, state)."""
-    ids = [vocab.eos_id] + vocab.encode(SyllableTokenizer()(prompt))
+def read_prompt(model: LanguageModel, vocab: Vocab, prompt: str = "", sentiment: int | None = None) -> tuple[int, State]:
+    """Read `<eos>` (a review's start), the sentiment token if given, and the prompt's syllables but the last:
+    (the token a search starts from, state)."""
+    condition = [] if sentiment is None else [sentiment_id(vocab, sentiment)]
+    ids = [vocab.eos_id, *condition, *vocab.encode(SyllableTokenizer()(prompt))]
     state = model.zero_state(1)
     if len(ids) > 1:
         _, state = model(torch.tensor([ids[:-1]]), swap_batch(state))
@@ -283,14 +299,26 @@ def read_prompt(model: LanguageModel, vocab: Vocab, prompt: str = "") -> tuple[i
 @torch.no_grad()
 def generate(model: LanguageModel, vocab: Vocab, prompt: str = "", max_len: int = 80, beam_size: int | None = None,
              length_penalty: float = 0.0, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
-             generator: torch.Generator | None = None) -> str:
+             generator: torch.Generator | None = None, sentiment: int | None = None) -> str:
     """A review that starts with `prompt`: sampled (temperature 0 = greedy, top-k, top-p) or, with `beam_size`, by beam
-    search (ranked by log p / len**length_penalty)."""
+    search (ranked by log p / len**length_penalty); `sentiment` (0 or 1) conditions a sentiment-prefix model."""
     model.eval()
-    first, state = read_prompt(model, vocab, prompt)
+    first, state = read_prompt(model, vocab, prompt, sentiment)
     if beam_size:
         best = decoding.beam_search(model.step, state, first, vocab.eos_id, beam_size, max_len, length_penalty)[0]
     else:
         best = decoding.sample(model.step, state, first, vocab.eos_id, max_len, temperature, top_k, top_p, generator)
     prompt_ids = vocab.encode(SyllableTokenizer()(prompt))
     return SyllableTokenizer().detokenize(vocab.decode(prompt_ids + best.tokens))
+
+
+@torch.no_grad()
+def sentiment_posterior(model: LanguageModel, vocab: Vocab, text: str) -> float:
+    """P(긍정 | review) from a sentiment-prefix model, by Bayes' rule: the model gives the joint
+    p(label, review) = p(label | <eos>) · p(review <eos> | <eos>, label) for both labels."""
+    ids = vocab.encode(SyllableTokenizer()(text), add_eos=True)
+    rows = torch.tensor([[vocab.eos_id, sentiment_id(vocab, label), *ids] for label in (0, 1)])  # (2, T+2)
+    model.eval()
+    logits, _ = model(rows[:, :-1])  # (2, T+1, V)
+    log_joint = -F.cross_entropy(logits.transpose(1, 2), rows[:, 1:], reduction="none").sum(1)  # (2,)
+    return log_joint.softmax(0)[1].item()

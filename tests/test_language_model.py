@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from probing_rnns import decoding
+from probing_rnns.data import Review
 from probing_rnns import language_model as lm
 from probing_rnns.vocab import Vocab
 
@@ -152,9 +153,34 @@ def test_prompt_state_is_the_state_after_reading_eos_and_the_prompt():
 
 def test_review_stream_ends_each_review_with_eos_within_the_budget():
     vocab = _tiny_vocab()
-    stream = lm.review_stream(["좋다", "영화 재미", "좋다"], vocab, max_tokens=8)
+    reviews = [Review("좋다", 1), Review("영화 재미", 0), Review("좋다", 1)]
+    stream = lm.review_stream(reviews, vocab, max_tokens=8)
     assert vocab.decode(stream.tolist(), skip_specials=False) == ["좋", "다", "<eos>", "영", "화", "▁", "재", "미"]
-    assert lm.review_stream(["좋아"], vocab, 10).tolist() == [5, 1, 3]  # 아 is unknown
+    assert lm.review_stream([Review("좋아", 1)], vocab, 10).tolist() == [5, 1, 3]  # 아 is unknown
+    labelled = Vocab(vocab.itos + list(lm.SENTIMENT_TOKENS))
+    stream = lm.review_stream(reviews, labelled, max_tokens=20, sentiment_prefix=True)
+    assert labelled.decode(stream.tolist(), skip_specials=False)[:9] == ["<긍정>", "좋", "다", "<eos>", "<부정>", "영", "화", "▁", "재"]
+
+
+def test_sentiment_conditioning():
+    vocab = Vocab(_tiny_vocab().itos + list(lm.SENTIMENT_TOKENS))  # V + 2 tokens
+    torch.manual_seed(0)
+    model = lm.LanguageModel(len(vocab), 4, 6, "gru").eval()
+    first, state = lm.read_prompt(model, vocab, "", sentiment=1)
+    assert first == vocab.stoi["<긍정>"]
+    _, expected = model(torch.tensor([[vocab.eos_id]]))
+    assert torch.allclose(state, expected.transpose(0, 1))
+    # Bayes' rule over the model's two joint probabilities, checked against a sum over the log-probs
+    ids = [vocab.stoi[t] for t in "영화"] + [vocab.eos_id]
+    joint = []
+    for label in (0, 1):
+        row = torch.tensor([[vocab.eos_id, vocab.stoi[lm.SENTIMENT_TOKENS[label]], *ids]])
+        log_probs = model(row[:, :-1])[0].log_softmax(-1)[0]  # (T, V)
+        joint.append(log_probs.gather(1, row[0, 1:, None]).sum().item())
+    expected_posterior = 1 / (1 + math.exp(joint[0] - joint[1]))
+    assert lm.sentiment_posterior(model, vocab, "영화") == pytest.approx(expected_posterior, rel=1e-5)
+    with pytest.raises(ValueError, match="sentiment_prefix"):
+        lm.read_prompt(model, _tiny_vocab(), "", sentiment=0)
 
 
 @pytest.mark.slow
