@@ -75,6 +75,14 @@ class Streams:
     test: Tensor
 
 
+def sentiment_id(vocab: Vocab, label: int) -> int:
+    """The id of the sentiment token of `label` (0 negative, 1 positive), with a clear error for an unconditional vocabulary."""
+    token = SENTIMENT_TOKENS[label]
+    if token not in vocab:
+        raise ValueError(f"this vocabulary has no {token}: train with Config(sentiment_prefix=True) to condition on sentiment")
+    return vocab.stoi[token]
+
+
 def review_stream(reviews: Sequence[data.Review], vocab: Vocab, max_tokens: int, sentiment_prefix: bool = False) -> Tensor:
     """Reviews in order, each ended by <eos> (and started by its sentiment token if asked), until `max_tokens`
     tokens: ids (N,), N ≤ max_tokens."""
@@ -90,7 +98,8 @@ def review_stream(reviews: Sequence[data.Review], vocab: Vocab, max_tokens: int,
 def prepare_data(cfg: Config) -> Streams:
     """The vocabulary from all NSMC train (less validation); train/val/test streams within their budgets."""
     train, val = data.train_val_split(data.load_nsmc("train"), VAL_REVIEWS, seed=DATA_SEED)
-    test = data.subsample(data.load_nsmc("test"), len(data.load_nsmc("test")), seed=DATA_SEED)  # shuffled
+    test = data.load_nsmc("test")
+    test = data.subsample(test, len(test), seed=DATA_SEED)  # all of it, shuffled
     tokenize = SyllableTokenizer()
     vocab = Vocab.build((tokenize(r.text) for r in train), max_size=cfg.max_vocab)
     if cfg.sentiment_prefix:
@@ -273,14 +282,6 @@ def run(cfg: Config, progress: bool = True, streams: Streams | None = None) -> d
 
 
 # ------------------------------------------------------------------------------------------------ generation
-
-
-def sentiment_id(vocab: Vocab, label: int) -> int:
-    """The id of the sentiment token of `label` (0 negative, 1 positive), with a clear error for an unconditional vocabulary."""
-    token = SENTIMENT_TOKENS[label]
-    if token not in vocab:
-        raise ValueError(f"this vocabulary has no {token}: train with Config(sentiment_prefix=True) to condition on sentiment")
-    return vocab.stoi[token]
 
 
 @torch.no_grad()
