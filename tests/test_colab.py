@@ -4,8 +4,8 @@ gives a working chapter.
 The first cell of every chapter clones https://github.com/probing-rnns/probing-rnns into
 /content/probing-rnns and pip-installs it when `probing_rnns` is not importable. Here git's
 `url.<base>.insteadOf` (set through GIT_CONFIG_* environment variables) sends that URL to this repository,
-so the clone is the committed HEAD: commit before running this test. The chapter is executed unchanged
-except for the clone target, which moves from /content to a temporary folder.
+so the clone is the committed HEAD: commit before running this test. The chapter is run as committed too
+(as Colab opens it), unchanged except for the clone target, which moves from /content to a temporary folder.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 
@@ -40,6 +41,12 @@ nbformat.write(nb, sys.argv[1])
 
 def install_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return next(cell for cell in nb.cells if cell.cell_type == "code")
+
+
+def committed(chapter: Path) -> nbformat.NotebookNode:
+    text = subprocess.run(["git", "show", f"HEAD:{chapter.relative_to(ROOT)}"], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout
+    return jupytext.reads(text, fmt="md:myst")
 
 
 def colab_env(tmp_path: Path) -> dict[str, str]:
@@ -83,7 +90,7 @@ def test_a_chapter_runs_in_a_fresh_colab_like_venv(colab, tmp_path):
                            capture_output=True, text=True, env=env, cwd=tmp_path, check=True)
     assert found.stdout.strip() == "None", "the fresh venv must not see this repository's package"
 
-    nb = read_chapter(CHAPTER)
+    nb = committed(CHAPTER)
     target = tmp_path / "content" / "probing-rnns"
     cell = install_cell(nb)
     cell.source = cell.source.replace(COLAB_TARGET, str(target))
