@@ -10,8 +10,9 @@ torchrun starts N copies of the program, ranks 0 … N−1, each told its RANK a
 - every rank draws the same global batches (the same seeded sampler, so each epoch reshuffles identically on
   every rank) and keeps its own share of each (`share`): disjoint, and together the whole batch;
 - backward averages the gradients over ranks (all-reduce), so every rank takes the same optimizer step.
-  Each rank's loss is weighted by its share of the batch, so the average is the whole batch's mean loss
-  even when the shares differ in size (a batch of 5 on 2 ranks: 3 + 2);
+  Each rank's mean loss is weighted by its share of the terms the batch's mean loss averages (reviews;
+  target tokens in translation), so the average is the whole batch's mean loss even when the shares
+  differ in size (a batch of 5 reviews on 2 ranks: 3 + 2);
 - the epoch's training loss is averaged over ranks; rank 0 computes the validation score and sends it to the
   others, so early stopping stops every rank at the same epoch;
 - rank 0 alone writes results (`experiments.run`) and checkpoints (`training.save_checkpoint`).
@@ -31,6 +32,8 @@ from torch import distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
+
+from probing_rnns.batching import Batch, PairBatch
 
 
 def world_size() -> int:
@@ -64,10 +67,15 @@ def share(indices: Sequence[int], rank: int, world_size: int) -> list[int]:
     return list(indices[rank::world_size])
 
 
+def loss_terms(batch: Batch | PairBatch) -> int:
+    """How many terms a batch's mean loss averages: one per review, or one per target token after <bos>."""
+    return int(batch.tgt.mask[:, 1:].sum()) if isinstance(batch, PairBatch) else len(batch.ids)
+
+
 @dataclass
 class Shard:
-    batch: Any  # this rank's examples of one global batch, collated
-    weight: float  # N × (its share of the batch's examples): DDP's average of weighted mean losses = the batch mean
+    batch: Batch | PairBatch  # this rank's examples of one global batch, collated
+    weight: float  # N × its share of the batch's loss terms: DDP's average of weighted mean losses = the batch mean
 
 
 class ShardedBatches:
@@ -83,11 +91,15 @@ class ShardedBatches:
     def __len__(self) -> int:
         return len(self.loader)
 
+    def collate(self, indices: Sequence[int]) -> Batch | PairBatch:
+        return self.loader.collate_fn([self.loader.dataset[i] for i in indices])
+
     def __iter__(self) -> Iterator[Shard]:
         for indices in self.loader.batch_sampler:  # the same global batches on every rank
             mine = share(indices, self.rank, self.world_size)
-            examples = [self.loader.dataset[i] for i in mine or indices[:1]]
-            yield Shard(self.loader.collate_fn(examples), self.world_size * len(mine) / len(indices))
+            batch = self.collate(mine or indices[:1])
+            share_of_terms = loss_terms(batch) / loss_terms(self.collate(indices)) if mine else 0.0
+            yield Shard(batch, self.world_size * share_of_terms)
 
 
 LossFn = Callable[[nn.Module, Any], torch.Tensor]

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from probing_rnns import distributed, experiments
-from probing_rnns.batching import make_loader
+from probing_rnns.batching import make_loader, make_pair_loader
 
 # Lengths 1–6 with a few reviews each: many length buckets end in a batch smaller than the number of ranks.
 LENGTHS = [1 + i % 6 for i in range(40)] + [7, 8, 8]
@@ -41,6 +41,16 @@ def test_ranks_split_every_global_batch_of_every_epoch(world_size):
         assert any(len(b) < world_size for b in global_batches)  # the stand-in case was exercised
         epochs.append(global_batches)
     assert epochs[0] != epochs[1]
+
+
+def test_translation_shares_are_weighted_by_target_tokens():
+    """Translation's loss is a mean over target tokens, so a share's weight counts its tokens, not its pairs."""
+    src = [[5, 6]] * 5
+    tgt = [[1, 7, 2], [1, 7, 7, 7, 7, 2], [1, 2], [1, 7, 7, 2], [1, 7, 2]]  # <bos> … <eos>: 2, 5, 1, 3, 2 loss terms
+    pairs = make_pair_loader(src, tgt, batch_size=5, bucket=False)
+    shards = [next(iter(distributed.ShardedBatches(pairs, rank, 2))) for rank in range(2)]
+    assert [distributed.loss_terms(s.batch) for s in shards] == [2 + 1 + 2, 5 + 3]
+    assert [s.weight for s in shards] == pytest.approx([2 * 5 / 13, 2 * 8 / 13])
 
 
 def test_weighted_shard_losses_average_to_the_batch_mean():
