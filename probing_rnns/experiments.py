@@ -167,7 +167,7 @@ def run(experiment: str, models: list[str], seeds: list[int], overrides: dict, c
     spec = EXPERIMENTS[experiment]
     out_dir = results_dir() / experiment
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    written, commit = [], git_commit()  # the code this process runs, whatever is committed while it trains
     for model in models:
         for seed in seeds:
             cfg = replace(spec.variants[model], seed=seed, **overrides)
@@ -179,7 +179,7 @@ def run(experiment: str, models: list[str], seeds: list[int], overrides: dict, c
                 "model": model,
                 "seed": seed,
                 **{k: result[k] for k in ("config", "metrics", "params", "vocab_size", "train_seconds", "epochs", "history")},
-                "git_commit": git_commit(),
+                "git_commit": commit,
                 "command": command,
                 "torch_version": torch.__version__,
                 "world_size": distributed.world_size(),  # processes that trained it (torchrun)
