@@ -4,6 +4,7 @@
     python -m probing_rnns.experiments run nsmc-cells --models lstm --seeds 0 --set epochs=1 train_size=2000
     python -m probing_rnns.experiments summarize nsmc-cells
     python -m probing_rnns.experiments run tatoeba-attention --seeds 0 1 2
+    torchrun --standalone --nproc_per_node=2 -m probing_rnns.experiments run nsmc-cells --models lstm --seeds 0   # DDP (appendix A)
 
 Each run writes results/<experiment>/<model>-seed<k>.json.
 """

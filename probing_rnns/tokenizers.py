@@ -205,8 +205,10 @@ def tokenize_corpus(texts: Sequence[str], tokenizer: Tokenizer, progress: bool =
 
 
 def write_atomically(path: Path, content: bytes) -> None:
-    """Write via a temporary file and a rename, so a killed run never leaves half a cache file."""
+    """Write via a temporary file and a rename, so a killed run never leaves half a cache file.
+
+    The temporary name is per process: ranks under torchrun may write the same cache file at once."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_bytes(content)
     tmp.replace(path)
