@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> dict:
     start = time.perf_counter()
     rows = run(settings, shapes)
     report = {
-        "command": "python -m probing_rnns.bench " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": " ".join(["python -m probing_rnns.bench", *(sys.argv[1:] if argv is None else argv)]),
         "environment": {**environment(settings), "loadavg_before": load_before, "loadavg_after": os.getloadavg()},
         "settings": asdict(settings),
         "shapes": {name: asdict(shape) for name, shape in shapes.items()},
