@@ -1,15 +1,17 @@
 """How fast is one training step? torch.nn's recurrent layers against ours, variant by variant (chapter 18).
 
-    python -m probing_rnns.bench                  # the full run (≈ 2–3 min on 2 CPU cores), writes results/bench/cpu.json
+    python -m probing_rnns.bench                      # the full run on one thread (--threads), writes results/bench/cpu.json
     python -m probing_rnns.bench --quick --out /tmp/bench.json   # tiny shapes, a few steps: checks that it runs
 
-One step = forward + backward + Adam step. Each step's CPU time (`time.process_time`: what this process
-computed, which other processes on the machine barely change) and wall time are recorded. Within a
-group every model steps in turn (round robin), so a burst of load slows all of them alike. The report
-gives each model's median CPU ms over the timed steps, its 10th–90th percentile, and the ratio of its
-median to torch.nn's for the same cell (the wall-time median and ratio beside them). Groups: the sentiment classifier (embedding → recurrent
-layer → linear head) at its training shape, the recurrent layer alone at that shape and at a bigger
-one, and the embedding's Adam update alone (dense gradients with Adam, sparse with SparseAdam).
+The full run takes about 2 minutes of CPU time (longer in wall time when other processes share the
+cores). One step = forward + backward + Adam step. Each step's CPU time (`time.process_time`: what
+this process computed, which other processes on the machine barely change) and wall time are
+recorded. Within a group every model steps in turn (round robin), so a burst of load slows all of
+them alike. The report gives each model's median CPU ms over the timed steps, its 10th–90th
+percentile, and the ratio of its median to torch.nn's for the same cell (the wall-time median and
+ratio beside them). Groups: the sentiment classifier (embedding → recurrent layer → linear head) at
+its training shape, the recurrent layer alone at that shape and at a bigger one, and the embedding's
+Adam update alone (dense gradients with Adam, sparse with SparseAdam).
 """
 
 from __future__ import annotations
@@ -158,9 +160,13 @@ GROUPS = [  # (group name, shape, scope, cells); scope "model" = the classifier,
 
 def measure(group: str, shape: Shape, scope: str, cells_: list[str], settings: Settings) -> list[dict]:
     """Time one group; one row per model, with its ratio to torch.nn's layer for the same cell (CPU and wall medians)."""
-    torch.set_num_threads(settings.threads)
     steps = embedding_steps(shape, settings.seed) if scope == "embedding" else group_steps(scope, shape, cells_, settings.seed)
-    times = time_round_robin(steps, settings)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(settings.threads)
+    try:
+        times = time_round_robin(steps, settings)
+    finally:
+        torch.set_num_threads(threads)  # as the caller had it
     stats = {name: summary(t["cpu"], t["wall"]) for name, t in times.items()}
     rows = []
     for name, s in stats.items():
