@@ -70,7 +70,10 @@ def variants_of(cell: str) -> list[str]:
     return [name for name, s in cells.VARIANTS.items() if cell == "lstm" or not s.manual_backward]
 
 
-def our_layer(cell: str, shape: Shape, variant: str) -> nn.Module:
+def recurrent_layer(cell: str, shape: Shape, variant: str | None) -> nn.Module:
+    """torch.nn's layer (variant None) or ours, run as `variant`."""
+    if variant is None:
+        return TORCH_LAYERS[cell](shape.embed, shape.hidden, batch_first=True)
     return OUR_LAYERS[cell](shape.embed, shape.hidden, variant=variant)
 
 
@@ -78,13 +81,21 @@ def classifier(cell: str, shape: Shape, variant: str | None) -> Classifier:
     """The sentiment classifier with torch.nn's layer (variant None) or ours, run as `variant`."""
     encoder = Encoder(shape.vocab, shape.embed, shape.hidden, cell=cell, impl="torch" if variant is None else "ours")
     if variant is not None:
-        encoder.rnn = our_layer(cell, shape, variant)
+        encoder.rnn = recurrent_layer(cell, shape, variant)
     return Classifier(encoder)
 
 
-def layer_step(layer: nn.Module, x: Tensor) -> Callable[[], Tensor]:
+def classifier_loss(model: Classifier, ids: Tensor, labels: Tensor) -> Callable[[], Tensor]:
+    return lambda: nn.functional.cross_entropy(model(ids), labels)
+
+
+def layer_loss(layer: nn.Module, x: Tensor) -> Callable[[], Tensor]:
     """The recurrent layer alone: its outputs' squared mean as the loss (the input is data, no gradient)."""
     return lambda: layer(x)[0].pow(2).mean()
+
+
+def embedding_loss(table: nn.Embedding, ids: Tensor) -> Callable[[], Tensor]:
+    return lambda: table(ids).pow(2).mean()
 
 
 def training_step(loss_fn: Callable[[], Tensor], optimizer: torch.optim.Optimizer) -> Callable[[], None]:
@@ -115,11 +126,12 @@ def time_round_robin(steps: dict[str, Callable[[], None]], settings: Settings) -
 
 def summary(cpu_ms: list[float], wall_ms: list[float]) -> dict[str, float]:
     deciles = statistics.quantiles(cpu_ms, n=10, method="inclusive")
-    return {"median_ms": statistics.median(cpu_ms), "p10_ms": deciles[0], "p90_ms": deciles[-1], "wall_median_ms": statistics.median(wall_ms)}
+    return {"median_ms": statistics.median(cpu_ms), "p10_ms": deciles[0], "p90_ms": deciles[-1],
+            "wall_median_ms": statistics.median(wall_ms)}
 
 
-def group_steps(group: str, shape: Shape, cells_: list[str], seed: int) -> dict[str, Callable[[], None]]:
-    """The step functions of one group, keyed "cell/impl" with impl "torch" or one of our variants."""
+def group_steps(scope: str, shape: Shape, cells_: list[str], seed: int) -> dict[str, Callable[[], None]]:
+    """The step functions of one group ("model" or "layer"), keyed "cell/impl", impl "torch" or one of our variants."""
     torch.manual_seed(seed)
     ids = torch.randint(1, shape.vocab, (shape.batch, shape.length))  # (B, T)
     labels = torch.randint(0, 2, (shape.batch,))
@@ -129,12 +141,12 @@ def group_steps(group: str, shape: Shape, cells_: list[str], seed: int) -> dict[
         for impl in ["torch", *variants_of(cell)]:
             variant = None if impl == "torch" else impl
             torch.manual_seed(seed)
-            if group == "model":
+            if scope == "model":
                 model = classifier(cell, shape, variant)
-                loss_fn = lambda model=model: nn.functional.cross_entropy(model(ids), labels)
+                loss_fn = classifier_loss(model, ids, labels)
             else:
-                model = TORCH_LAYERS[cell](shape.embed, shape.hidden, batch_first=True) if variant is None else our_layer(cell, shape, variant)
-                loss_fn = layer_step(model, x)
+                model = recurrent_layer(cell, shape, variant)
+                loss_fn = layer_loss(model, x)
             steps[f"{cell}/{impl}"] = training_step(loss_fn, torch.optim.Adam(model.parameters(), lr=1e-3))
     return steps
 
@@ -146,7 +158,7 @@ def embedding_steps(shape: Shape, seed: int) -> dict[str, Callable[[], None]]:
     steps = {}
     for name, sparse, optimizer in (("dense/Adam", False, torch.optim.Adam), ("sparse/SparseAdam", True, torch.optim.SparseAdam)):
         table = nn.Embedding(shape.vocab, shape.embed, sparse=sparse)
-        steps[f"embedding/{name}"] = training_step(lambda table=table: table(ids).pow(2).mean(), optimizer(table.parameters(), lr=1e-3))
+        steps[f"embedding/{name}"] = training_step(embedding_loss(table, ids), optimizer(table.parameters(), lr=1e-3))
     return steps
 
 
@@ -160,7 +172,10 @@ GROUPS = [  # (group name, shape, scope, cells); scope "model" = the classifier,
 
 def measure(group: str, shape: Shape, scope: str, cells_: list[str], settings: Settings) -> list[dict]:
     """Time one group; one row per model, with its ratio to torch.nn's layer for the same cell (CPU and wall medians)."""
-    steps = embedding_steps(shape, settings.seed) if scope == "embedding" else group_steps(scope, shape, cells_, settings.seed)
+    if scope == "embedding":
+        steps = embedding_steps(shape, settings.seed)
+    else:
+        steps = group_steps(scope, shape, cells_, settings.seed)
     threads = torch.get_num_threads()
     torch.set_num_threads(settings.threads)
     try:
@@ -172,8 +187,9 @@ def measure(group: str, shape: Shape, scope: str, cells_: list[str], settings: S
     for name, s in stats.items():
         cell, impl = name.split("/", 1)
         ref = stats.get(f"{cell}/torch")
-        ratio, wall_ratio = (s["median_ms"] / ref["median_ms"], s["wall_median_ms"] / ref["wall_median_ms"]) if ref else (None, None)
-        rows.append({"group": group, "scope": scope, "cell": cell, "impl": impl, **s, "ratio_to_torch": ratio, "wall_ratio_to_torch": wall_ratio})
+        ratios = {"ratio_to_torch": s["median_ms"] / ref["median_ms"] if ref else None,
+                  "wall_ratio_to_torch": s["wall_median_ms"] / ref["wall_median_ms"] if ref else None}
+        rows.append({"group": group, "scope": scope, "cell": cell, "impl": impl, **s, **ratios})
     return rows
 
 
@@ -191,13 +207,15 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         ratio, wall_ratio = (f"{r[k]:.2f}" if r[k] is not None else "—" for k in ("ratio_to_torch", "wall_ratio_to_torch"))
         spread = f"{r['p10_ms']:.1f}–{r['p90_ms']:.1f}"
-        lines.append(f"{r['group']:<18} {r['cell']:<9} {r['impl']:<18} {r['median_ms']:>8.2f} {spread:>13} {ratio:>8} {r['wall_median_ms']:>8.2f} {wall_ratio:>8}")
+        lines.append(f"{r['group']:<18} {r['cell']:<9} {r['impl']:<18} {r['median_ms']:>8.2f} {spread:>13} {ratio:>8} "
+                     f"{r['wall_median_ms']:>8.2f} {wall_ratio:>8}")
     return "\n".join(lines)
 
 
 def ratios(rows: list[dict]) -> dict[str, float]:
     """'group/cell/impl' → median ÷ torch.nn's median, for our variants."""
-    return {f"{r['group']}/{r['cell']}/{r['impl']}": round(r["ratio_to_torch"], 3) for r in rows if r["ratio_to_torch"] is not None and r["impl"] != "torch"}
+    return {f"{r['group']}/{r['cell']}/{r['impl']}": round(r["ratio_to_torch"], 3)
+            for r in rows if r["ratio_to_torch"] is not None and r["impl"] != "torch"}
 
 
 def git_commit() -> str:
@@ -229,11 +247,14 @@ def environment(settings: Settings) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m probing_rnns.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m probing_rnns.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny shapes and 3 steps: a smoke test, not a measurement")
     parser.add_argument("--out", type=Path, help="where to write the JSON (default results/bench/cpu.json; none with --quick)")
     parser.add_argument("--threads", type=int, default=Settings.threads)
     args = parser.parse_args(argv)
+    if args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
     settings = Settings(warmup=1, steps=3, threads=args.threads) if args.quick else Settings(threads=args.threads)
     shapes = QUICK_SHAPES if args.quick else SHAPES
     out = args.out if args.out or args.quick else RESULT

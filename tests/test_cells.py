@@ -7,7 +7,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from probing_rnns import cells
+from probing_rnns import bench, cells
 from probing_rnns.batching import pad_batch
 
 KINDS = [(cells.RNN, nn.RNN), (cells.LSTM, nn.LSTM), (cells.GRU, nn.GRU)]
@@ -165,8 +165,6 @@ def test_the_default_layers_use_every_autograd_speedup():
 
 def test_bench_quick_run_writes_a_report(tmp_path, capsys):
     """The benchmark's smoke test: every model of every group timed, ratios to torch.nn, the environment recorded."""
-    from probing_rnns import bench
-
     out = tmp_path / "bench.json"
     report = bench.main(["--quick", "--out", str(out)])
     assert json.loads(out.read_text()) == json.loads(json.dumps(report))
@@ -181,3 +179,9 @@ def test_bench_quick_run_writes_a_report(tmp_path, capsys):
     assert {"torch", "threads", "cpu", "git_commit", "loadavg_before", "loadavg_after"} <= set(report["environment"])
     final = capsys.readouterr().out.strip().splitlines()[-1]
     assert json.loads(final.removeprefix("FINAL "))["ratios"] == report["ratios"]
+
+
+def test_bench_rejects_zero_threads(capsys):
+    with pytest.raises(SystemExit):
+        bench.main(["--quick", "--threads", "0"])
+    assert "--threads must be at least 1" in capsys.readouterr().err
