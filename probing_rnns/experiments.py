@@ -118,13 +118,14 @@ EXPERIMENTS: dict[str, Experiment] = {
     }, ("test_accuracy", "test_f1"), probe=probe_cells),
     # Syllable language models (ch. 19), each on a fixed budget of 400k NSMC training tokens × 2 epochs (~40 s
     # single-threaded): RNN, LSTM and GRU with hidden sizes matched to the LSTM's parameter count; then the LSTM's
-    # BPTT window k with the state carried across windows ("stream") or reset to zeros at each ("reset").
+    # BPTT window k with the state carried across windows ("stream") or reset to zeros at each ("reset"); the rows
+    # B = 1,024 / k keep 1,024 tokens per step, so every k takes the same steps (k = 32 is the lm-cells LSTM).
     "lm-cells": Experiment(language_model, {
         cell: replace(language_model.Config(), cell=cell, hidden_size=language_model.matched_hidden_size(cell, language_model.Config()))
         for cell in ("rnn", "lstm", "gru")
     }, ("test_perplexity", "test_bpc")),
     "lm-bptt": Experiment(language_model, {
-        f"{'stream' if carry else 'reset'}-{k}": replace(language_model.Config(), bptt=k, carry_state=carry)
+        f"{'stream' if carry else 'reset'}-{k}": replace(language_model.Config(), bptt=k, batch_size=1024 // k, carry_state=carry)
         for carry in (True, False) for k in (8, 32, 128)
     }, ("test_perplexity", "test_bpc")),
     "tatoeba-attention": Experiment(translation, {

@@ -31,6 +31,7 @@ from probing_rnns.vocab import SPECIALS, Vocab
 
 DATA_SEED = 0  # the validation split and the order of the reviews are the same for every run seed
 VAL_REVIEWS = 10_000  # held out of NSMC train, as in the sentiment task (the same split)
+EVAL_ROWS = 32  # validation and test streams are read in this many rows, whatever the training batch
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per recurrent layer
 SENTIMENT_TOKENS = ("<부정>", "<긍정>")  # by NSMC label (0 negative, 1 positive): the condition of a conditional model
 
@@ -258,7 +259,8 @@ def run(cfg: Config, progress: bool = True, streams: Streams | None = None) -> d
     streams = streams or prepare_data(cfg)
     set_seed(cfg.seed)  # the model's initial weights depend on the seed only
     model = build_model(cfg, len(streams.vocab))
-    train, val, test = (Windows(ids, cfg.batch_size, cfg.bptt) for ids in (streams.train, streams.val, streams.test))
+    train = Windows(streams.train, cfg.batch_size, cfg.bptt)
+    val, test = (Windows(ids, EVAL_ROWS, cfg.bptt) for ids in (streams.val, streams.test))
     start = time.perf_counter()
     history = fit(model, train, val, cfg, TruncatedBPTT(cfg.carry_state),
                   lambda m, loader: -mean_nll(m, loader, cfg.carry_state), progress)  # early stopping on validation loss
