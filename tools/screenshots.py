@@ -110,4 +110,4 @@ def main(site: Path, out: Path) -> int:
 
 if __name__ == "__main__":
     args = sys.argv[1:] + ["_build/html", "_build/screenshots"][len(sys.argv[1:]):]
-    sys.exit(main(Path(args[0]), Path(args[1])))
+    sys.exit(main(Path(args[0]).resolve(), Path(args[1]).resolve()))  # file:// addresses need absolute paths
