@@ -21,7 +21,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -33,6 +32,7 @@ import torch
 from torch import Tensor, nn
 
 from probing_rnns import cells
+from probing_rnns.experiments import git_commit
 from probing_rnns.models import Classifier, Encoder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,13 +216,6 @@ def ratios(rows: list[dict]) -> dict[str, float]:
     """'group/cell/impl' → median ÷ torch.nn's median, for our variants."""
     return {f"{r['group']}/{r['cell']}/{r['impl']}": round(r["ratio_to_torch"], 3)
             for r in rows if r["ratio_to_torch"] is not None and r["impl"] != "torch"}
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def cpu_model() -> str:

@@ -44,6 +44,9 @@ def train(name: str, train_size: int, epochs: int) -> Path:
     return path
 
 
+NO_MODELS = "학습된 모델이 없습니다. 먼저 `probing-rnns train --model bilstm`을 실행하세요."
+
+
 def trained_names() -> list[str]:
     return [name for name in MODELS if model_path(name).is_file()]
 
@@ -128,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.model not in MODELS and args.model != "all":
                 parser.error(f"모델은 {', '.join(MODELS)} 또는 all 가운데 하나입니다: {args.model!r}")
             if not names:
-                raise FileNotFoundError("학습된 모델이 없습니다. 먼저 `probing-rnns train --model bilstm`을 실행하세요.")
+                raise FileNotFoundError(NO_MODELS)
             print("\n".join(predict(args.text, names)))
         elif args.action == "translate":
             print(translate(args.text, args.beam))

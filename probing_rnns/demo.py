@@ -15,7 +15,7 @@ import json
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from probing_rnns.cli import Trained, notes
+from probing_rnns.cli import NO_MODELS, Trained, notes
 
 MAX_CHARS = 20_000  # longer requests are refused; the models read the first max_len tokens anyway
 
@@ -64,7 +64,7 @@ def make_server(models: list[Trained], port: int = 8000, host: str = "127.0.0.1"
 
 def serve(models: list[Trained], port: int, host: str) -> None:
     if not models:
-        raise FileNotFoundError("학습된 모델이 없습니다. 먼저 `probing-rnns train --model bilstm`을 실행하세요.")
+        raise FileNotFoundError(NO_MODELS)
     try:
         server = make_server(models, port, host)
     except OSError as error:

@@ -59,23 +59,24 @@ def lstm_trace(model: Classifier, ids: Tensor, mask: Tensor | None = None) -> di
 
     Returns (B, T, H) tensors keyed by LSTM_TRACE: the gates i, f, o (sigmoid, in (0, 1)), the candidate g
     (tanh), and the cell state c and hidden state h after each step. The state is advanced by
-    `cells.LSTMCell.step` with the encoder layer's own weights (torch.nn's and ours share names and the gate
+    `cells.LSTMCell.update` with the encoder layer's own weights (torch.nn's and ours share names and the gate
     order i, f, g, o), so `hidden` equals the encoder's outputs. With a `mask` (B, T) the state is held at
     padding, on either side, as the encoder does; every value there is 0.
     """
     layer = model.encoder.rnn
     if not isinstance(layer, (nn.LSTM, cells.LSTM)) or layer.num_layers != 1 or layer.bidirectional:
         raise ValueError("lstm_trace reads a one-layer, one-direction LSTM encoder (cell='lstm', num_layers=1)")
-    weights = [getattr(layer, f"{name}_l0") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-    w_ih, w_hh, b_ih, b_hh = weights  # (4H, E), (4H, H), (4H,), (4H,)
+    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    w_ih, w_hh, b_ih, b_hh = (getattr(layer, f"{name}_l0") for name in names)  # (4H, E), (4H, H), (4H,), (4H,)
     keep = torch.ones_like(ids, dtype=torch.bool) if mask is None else mask  # (B, T)
     steps: dict[str, list[Tensor]] = {name: [] for name in LSTM_TRACE}
     with torch.no_grad():
         x = model.encoder.embedding(ids)  # (B, T, E)
         state = cells.LSTMCell.zero_state(x.shape[0], layer.hidden_size, x)  # (h, c), each (B, H)
         for t in range(x.shape[1]):
-            i, f, g, o = (x[:, t] @ w_ih.T + b_ih + state[0] @ w_hh.T + b_hh).chunk(4, dim=-1)  # each (B, H)
-            new = cells.LSTMCell.step(x[:, t], state, *weights)  # (h, c)
+            xw, hw = x[:, t] @ w_ih.T + b_ih, state[0] @ w_hh.T + b_hh  # each (B, 4H)
+            i, f, g, o = (xw + hw).chunk(4, dim=-1)  # each (B, H)
+            new = cells.LSTMCell.update(xw, hw, state)  # (h, c), from the same products
             m = keep[:, t, None]  # (B, 1)
             state = tuple(torch.where(m, n, s) for n, s in zip(new, state))
             values = (torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o), state[1], state[0])
