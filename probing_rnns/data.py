@@ -16,7 +16,7 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence, TypeVar
+from typing import Callable, Hashable, Sequence, TypeVar
 
 DATA_ENV = "PROBING_RNNS_DATA"
 
@@ -135,3 +135,43 @@ def train_val_split(items: Sequence[T], val_size: int | float = 0.1, seed: int =
 def subsample(items: Sequence[T], n: int, seed: int = 0) -> list[T]:
     """`n` items drawn without replacement with `seed` (all of them, shuffled, if n >= len)."""
     return random.Random(seed).sample(list(items), min(n, len(items)))
+
+
+def linked_groups(items: Sequence[T], keys: Sequence[Callable[[T], Hashable]]) -> list[list[T]]:
+    """The connected groups of `items`: two items are linked when any function in `keys` gives them
+    the same value, and a group holds every item reachable through links (in first-seen order)."""
+    first_with: dict[tuple[int, Hashable], int] = {}
+    parent = list(range(len(items)))  # union-find forest over item indices
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, item in enumerate(items):
+        for k, key in enumerate(keys):
+            parent[root(i)] = root(first_with.setdefault((k, key(item)), i))
+    groups: dict[int, list[T]] = {}
+    for i, item in enumerate(items):
+        groups.setdefault(root(i), []).append(item)
+    return list(groups.values())
+
+
+def group_split(items: Sequence[T], keys: Sequence[Callable[[T], Hashable]], sizes: Sequence[int],
+                seed: int = 0) -> list[list[T]]:
+    """Cut `items` into parts of exactly `sizes` items plus the rest, keeping `linked_groups` whole.
+
+    The groups are shuffled with `seed`, and each goes into the first part it still fits in (or the
+    rest), so no part shares a key value with another: e.g. with keys = (source, translation), no
+    sentence of the test part appears in the training part.
+    """
+    groups = linked_groups(items, keys)
+    random.Random(seed).shuffle(groups)
+    parts: list[list[T]] = [[] for _ in range(len(sizes) + 1)]
+    for group in groups:
+        fits = (p for p, size in enumerate(sizes) if len(parts[p]) + len(group) <= size)
+        parts[next(fits, len(sizes))].extend(group)
+    if any(len(part) != size for part, size in zip(parts, sizes)):
+        raise ValueError(f"sizes {list(sizes)}: too few small groups among {len(items)} items")
+    return parts

@@ -29,7 +29,7 @@ from probing_rnns.vocab import Vocab
 DATA_SEED = 0  # the train / validation / test split is the same for every run seed
 
 
-@dataclass
+@dataclass(frozen=True)
 class Config(TrainConfig):
     """Every hyperparameter of a translation run, saved with each result."""
 
@@ -51,7 +51,7 @@ class Config(TrainConfig):
     teacher_forcing: float = 1.0
     # decoding
     max_output_len: int = 30
-    beam_sizes: tuple[int, ...] = ()  # also measure test BLEU with these beams, without and with length normalisation
+    beam_sizes: tuple[int, ...] = ()  # also BLEU with these beams, α = 0 and 1 (val and test)
     # optimisation
     epochs: int = 20
     batch_size: int = 64
@@ -71,11 +71,21 @@ class Corpus:
     val: Iterable[PairBatch] = field(repr=False)
 
 
+def same_sentence(text: str) -> str:
+    """A sentence up to its whitespace: two pairs with equal `same_sentence` share that sentence."""
+    return " ".join(text.split())
+
+
 def split_pairs(cfg: Config) -> dict[str, list[data.Pair]]:
-    """Shuffle the pairs with a fixed seed and cut test, validation and training parts."""
-    pairs = data.load_tatoeba_ko_en()
-    rest, test = data.train_val_split(pairs, cfg.test_size, seed=DATA_SEED)
-    train, val = data.train_val_split(rest, cfg.val_size, seed=DATA_SEED)
+    """Cut test, validation and training pairs with a fixed seed, the sizes `cfg` asks for.
+
+    Tatoeba gives some Korean sentences several English translations (and some English sentences
+    several Korean ones); all pairs that share a sentence on either side go to the same part, so no
+    test or validation sentence is seen in training.
+    """
+    sides = (lambda p: same_sentence(p.ko), lambda p: same_sentence(p.en))
+    sizes = (cfg.test_size, cfg.val_size)
+    test, val, train = data.group_split(data.load_tatoeba_ko_en(), sides, sizes, seed=DATA_SEED)
     if cfg.train_size is not None:
         train = data.subsample(train, cfg.train_size, seed=DATA_SEED)
     return {"train": train, "val": val, "test": test}
@@ -228,8 +238,33 @@ def train(cfg: Config, progress: bool = True, cache: bool = False) -> Trained:
     return Trained(model.eval(), corpus, history, train_seconds)
 
 
+def beam_key(beam_size: int, length_penalty: float) -> str:
+    """The name of a decoding setting in the results: "4" (α = 0) or "4-norm" (α = 1)."""
+    return f"{beam_size}{'-norm' if length_penalty else ''}"
+
+
+def choose_on_validation(val_bleu: dict[tuple[int, float], float]) -> tuple[int, float]:
+    """The (beam size, α) of best validation BLEU; ties go to the smaller beam, then to α = 0."""
+    return max(val_bleu, key=lambda s: (val_bleu[s], -s[0], -s[1]))
+
+
+def beam_metrics(model: Seq2Seq, corpus: Corpus, cfg: Config) -> dict:
+    """Validation and test BLEU of greedy search and of each beam size with α = 0 and α = 1;
+    the setting chosen on validation (`choose_on_validation`) and its test BLEU."""
+    beams = ((k, alpha) for k in cfg.beam_sizes for alpha in (0.0, 1.0))
+    settings = list(dict.fromkeys([(1, 0.0), *beams]))  # (beam size, length penalty α)
+    scores = {split: {s: bleu(model, corpus, corpus.splits[split], *s, cfg.max_output_len).score
+                      for s in settings} for split in ("val", "test")}
+    beam, alpha = choose_on_validation(scores["val"])
+    return {"val_bleu_by_beam": {beam_key(*s): v for s, v in scores["val"].items()},
+            "test_bleu_by_beam": {beam_key(*s): v for s, v in scores["test"].items()},
+            "selected_beam": beam, "selected_alpha": alpha,
+            "test_bleu_selected": scores["test"][beam, alpha]}
+
+
 def run(cfg: Config, progress: bool = True) -> dict:
-    """Train one translator under `cfg`; measure BLEU on validation and test (greedy, and each beam size)."""
+    """Train one translator under `cfg`; measure BLEU on validation and test (greedy, and each beam
+    size), and choose the beam size and length penalty on validation."""
     trained = train(cfg, progress)
     model, corpus = trained.model, trained.corpus
     val, test = corpus.splits["val"], corpus.splits["test"]
@@ -238,8 +273,7 @@ def run(cfg: Config, progress: bool = True) -> dict:
     metrics = {"test_bleu": corpus_bleu(test_hyps, refs).score,
                "val_bleu": bleu(model, corpus, val, max_len=cfg.max_output_len).score,
                "test_bleu_by_length": bleu_by_length([ko for ko, _ in test], test_hyps, refs),
-               "test_bleu_by_beam": {f"{k}{'-norm' if alpha else ''}": bleu(model, corpus, test, k, alpha, cfg.max_output_len).score
-                                     for k in cfg.beam_sizes for alpha in (0.0, 1.0)}}
+               **beam_metrics(model, corpus, cfg)}
     return {"config": asdict(cfg), "metrics": metrics, "params": count_parameters(model),
             "vocab_size": {"ko": len(corpus.src_vocab), "en": len(corpus.tgt_vocab)},
             "train_seconds": trained.train_seconds, "epochs": len(trained.history), "history": trained.history,

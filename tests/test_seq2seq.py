@@ -101,9 +101,26 @@ def tiny_run():
 def test_a_tiny_translation_run_reports_bleu(tiny_run):
     cfg, result = tiny_run
     metrics = result["metrics"]
-    assert 0 <= metrics["test_bleu"] <= 100 and set(metrics["test_bleu_by_beam"]) == {"1", "1-norm", "2", "2-norm"}
+    settings = {"1", "1-norm", "2", "2-norm"}
+    assert 0 <= metrics["test_bleu"] <= 100
+    assert set(metrics["test_bleu_by_beam"]) == set(metrics["val_bleu_by_beam"]) == settings
     assert metrics["test_bleu_by_beam"]["1"] == pytest.approx(metrics["test_bleu"])  # beam 1 is greedy
+    assert metrics["val_bleu_by_beam"]["1"] == pytest.approx(metrics["val_bleu"])
     assert len(result["test_hypotheses"]) == len(result["corpus"].splits["test"])
+
+
+def test_the_decoding_setting_is_chosen_on_validation_and_read_once_on_test(tiny_run):
+    metrics = tiny_run[1]["metrics"]
+    chosen = translation.beam_key(metrics["selected_beam"], metrics["selected_alpha"])
+    assert metrics["val_bleu_by_beam"][chosen] == max(metrics["val_bleu_by_beam"].values())
+    assert metrics["test_bleu_selected"] == metrics["test_bleu_by_beam"][chosen]
+
+
+def test_ties_on_validation_go_to_the_smaller_beam_then_to_no_length_normalisation():
+    val_bleu = {(1, 0.0): 5.0, (1, 1.0): 5.0, (4, 1.0): 7.0, (2, 1.0): 7.0, (2, 0.0): 7.0, (8, 0.0): 6.0}
+    assert translation.choose_on_validation(val_bleu) == (2, 0.0)
+    assert translation.choose_on_validation({(1, 0.0): 5.0, (1, 1.0): 5.0}) == (1, 0.0)
+    assert translation.choose_on_validation({(1, 0.0): 5.0, (16, 1.0): 5.5}) == (16, 1.0)
 
 
 def test_attention_map_has_one_row_per_output_token(tiny_run):
