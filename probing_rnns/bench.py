@@ -32,10 +32,9 @@ import torch
 from torch import Tensor, nn
 
 from probing_rnns import cells
-from probing_rnns.experiments import git_commit
+from probing_rnns.provenance import ROOT, git_commit
 from probing_rnns.models import Classifier, Encoder
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "results" / "bench" / "cpu.json"
 TORCH_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 OUR_LAYERS = {"rnn": cells.RNN, "lstm": cells.LSTM, "gru": cells.GRU}

@@ -3,40 +3,41 @@
     python -m probing_rnns.experiments run nsmc-cells --seeds 0 1 2
     python -m probing_rnns.experiments run nsmc-cells --models lstm --seeds 0 --set epochs=1 train_size=2000
     python -m probing_rnns.experiments summarize nsmc-cells
-    python -m probing_rnns.experiments run tatoeba-attention --seeds 0 1 2
-    torchrun --standalone --nproc_per_node=2 -m probing_rnns.experiments run nsmc-cells --models lstm --seeds 0   # DDP (appendix A)
+    python -m probing_rnns.experiments verify nsmc-cells --models lstm --seeds 0
+    torchrun --standalone --nproc_per_node=2 -m probing_rnns.experiments run nsmc-cells --models lstm --seeds 0
 
-Each run writes results/<experiment>/<model>-seed<k>.json.
+Each run writes results/<experiment>/<model>-seed<k>.json with its config, metrics, history and what
+reproduces it (commit, command, threads, torch, machine, data checksums). Runs are single-threaded unless
+--threads says otherwise: the same config, seed and thread count give bit-identical numbers, and `verify`
+re-runs stored results to show it. A run with --set overrides (or other threads) is named after them,
+e.g. lstm+epochs=1,train_size=2000-seed0.json, so it never overwrites the experiment's own result.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
+import re
 import statistics
-import subprocess
 import sys
-from dataclasses import dataclass, fields, replace
-from datetime import datetime, timezone
+import types
+import typing
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from types import ModuleType
-from typing import Callable
-
-import torch
+from typing import Any, Callable
 
 from probing_rnns import distributed, language_model, sentiment, translation
 from probing_rnns.probes import gradient_norms_by_position, lstm_summary, units_correlated_with
+from probing_rnns.provenance import RESULTS_ENV, current_environment, results_dir, use_threads
 from probing_rnns.training import set_seed
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS_ENV = "PROBING_RNNS_RESULTS"
-
+__all__ = ["EXPERIMENTS", "RESULTS_ENV", "load_results", "run", "summarize", "verify"]
 
 
 @dataclass(frozen=True)
 class Experiment:
-    task: ModuleType  # a task module with `Config` and `run(cfg) -> dict` (sentiment, translation)
+    task: ModuleType  # a task module with `Config` and `run(cfg) -> dict` (sentiment, translation, LM)
     variants: dict  # model name → the task's Config; variants differ in one thing
     metrics: tuple[str, ...]  # summarised as mean ± std over seeds
     probe: Callable[[object, dict], dict] | None = None  # (cfg, task result) → extra measurements, saved as "probes"
@@ -145,88 +146,173 @@ EXPERIMENTS: dict[str, Experiment] = {
 }
 
 
-def results_dir() -> Path:
-    return Path(os.environ.get(RESULTS_ENV, ROOT / "results"))
+MEASURED = ("config", "metrics", "params", "vocab_size", "train_seconds", "epochs", "history")
+TIMINGS = re.compile(r".*seconds$")  # wall-clock times: recorded, never compared
 
 
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+# ---------------------------------------------------------------- typed settings (--set key=value)
+
+def convert(text: str, hint: Any, key: str) -> Any:
+    """A command-line value as the type the config field declares: int, float, bool, str, X | None,
+    tuple[int, ...] ("1,2,4"). A value that is not of that type is a clear error, never a string."""
+    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    if text == "None" and type(None) in options:
+        return None
+    for option in (o for o in options if o is not type(None)):
+        if typing.get_origin(option) is tuple:
+            item = typing.get_args(option)[0]
+            return tuple(convert(part.strip(), item, key) for part in text.strip("()[]").split(",") if part)
+        if option is bool:
+            if text.lower() in ("true", "false"):
+                return text.lower() == "true"
+        elif option in (int, float, str):
+            try:
+                return option(text)
+            except ValueError:
+                pass
+    name = getattr(hint, "__name__", str(hint))
+    example = " (true 또는 false)" if bool in options else ""
+    raise SystemExit(f"설정 {key}={text!r}: {name} 값이 아닙니다{example} (not a valid {name})")
 
 
 def parse_overrides(pairs: list[str], config_class: type) -> dict:
-    """["epochs=1", "cell=gru", "clip=None", "bucket=false"] → {"epochs": 1, "cell": "gru", "clip": None, "bucket": False}."""
-    names = {f.name for f in fields(config_class)}
+    """["epochs=1", "cell=gru", "clip=None", "bucket=false"] → {"epochs": 1, "cell": "gru", "clip": None,
+    "bucket": False}, each value converted to its field's type; unknown keys and bad values are refused."""
+    hints = typing.get_type_hints(config_class)
     overrides = {}
     for pair in pairs:
-        key, _, value = pair.partition("=")
-        if key not in names:
-            raise SystemExit(f"unknown setting {key!r}; settings: {', '.join(sorted(names))}")
-        try:
-            overrides[key] = None if value == "None" else json.loads(value.lower() if value in ("True", "False") else value)
-        except json.JSONDecodeError:
-            overrides[key] = value  # a string, e.g. cell=gru
+        key, sep, value = pair.partition("=")
+        if not sep or key not in hints:
+            raise SystemExit(f"알 수 없는 설정 {pair!r} (unknown setting; use KEY=VALUE with KEY one of "
+                             f"{', '.join(sorted(hints))})")
+        overrides[key] = convert(value, hints[key], key)
     return overrides
 
 
-def run(experiment: str, models: list[str], seeds: list[int], overrides: dict, command: str) -> list[Path]:
-    """Train every (model, seed) pair and write one JSON result each (under torchrun: every rank trains, rank 0 writes)."""
+def config_from_dict(config_class: type, stored: dict) -> Any:
+    """A stored config (JSON) as the task's Config; fields added since it was stored take their
+    defaults, which keep the old behaviour. Unknown fields are an error."""
+    hints = typing.get_type_hints(config_class)
+    unknown = set(stored) - set(hints)
+    if unknown:
+        raise ValueError(f"{config_class.__qualname__} has no fields {sorted(unknown)}")
+    as_tuples = {k: tuple(v) for k, v in stored.items() if isinstance(v, list)}  # JSON turns tuples to lists
+    return config_class(**{**stored, **as_tuples})
+
+
+def as_json(value: Any) -> Any:
+    """What `value` reads back as from a results file (tuples → lists; floats exactly)."""
+    return json.loads(json.dumps(value, ensure_ascii=False))
+
+
+# ---------------------------------------------------------------- running and storing
+
+def run_label(model: str, overrides: dict, threads: int) -> str:
+    """The name a result is stored under: the model, plus its overrides and a thread count other than 1."""
+    changes = {**overrides, **({"threads": threads} if threads != 1 else {})}
+    return model + ("+" + ",".join(f"{k}={v}" for k, v in sorted(changes.items())) if changes else "")
+
+
+def result_path(experiment: str, label: str, seed: int) -> Path:
+    return results_dir() / experiment / f"{re.sub(r'[^A-Za-z0-9._=,+-]', '_', label)}-seed{seed}.json"
+
+
+def measure(experiment: str, cfg: Any, progress: bool = True) -> dict | None:
+    """Train one config and return what the results file stores of it (None on ranks other than 0)."""
     spec = EXPERIMENTS[experiment]
-    out_dir = results_dir() / experiment
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written, commit = [], git_commit()  # the code this process runs, whatever is committed while it trains
+    result = spec.task.run(cfg, progress and distributed.is_main())  # progress bars on rank 0 only
+    if not distributed.is_main():
+        return None
+    measured = {key: result[key] for key in MEASURED}
+    if spec.probe is not None:
+        measured["probes"] = spec.probe(cfg, result)
+    return as_json(measured)
+
+
+def run(experiment: str, models: list[str], seeds: list[int], overrides: dict, command: str,
+        threads: int = 1) -> list[Path]:
+    """Train every (model, seed) pair and write one JSON result each (under torchrun: every rank
+    trains, rank 0 writes)."""
+    spec = EXPERIMENTS[experiment]
+    use_threads(threads)
+    environment = current_environment(command)  # the code this process runs, whatever lands meanwhile
+    written = []
     for model in models:
+        label = run_label(model, overrides, threads)
         for seed in seeds:
-            cfg = replace(spec.variants[model], seed=seed, **overrides)
-            result = spec.task.run(cfg, distributed.is_main())  # progress bars on rank 0 only
-            if not distributed.is_main():
+            measured = measure(experiment, replace(spec.variants[model], seed=seed, **overrides))
+            if measured is None:
                 continue
-            record = {
-                "experiment": experiment,
-                "model": model,
-                "seed": seed,
-                **{k: result[k] for k in ("config", "metrics", "params", "vocab_size", "train_seconds", "epochs", "history")},
-                "git_commit": commit,
-                "command": command,
-                "torch_version": torch.__version__,
-                "world_size": distributed.world_size(),  # processes that trained it (torchrun)
-                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            }
-            if spec.probe is not None:
-                record["probes"] = spec.probe(cfg, result)
-            path = out_dir / f"{model}-seed{seed}.json"
+            record = {"experiment": experiment, "model": label, "variant": model, "seed": seed,
+                      "overrides": as_json(overrides), **measured, **asdict(environment)}
+            path = result_path(experiment, label, seed)
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-            scores = ", ".join(f"{m} {result['metrics'][m]:.4g}" for m in spec.metrics)
-            print(f"{path}: {scores} ({result['train_seconds']:.0f} s)", flush=True)
+            scores = ", ".join(f"{m} {measured['metrics'][m]:.4g}" for m in spec.metrics)
+            print(f"{path}: {scores} ({measured['train_seconds']:.0f} s)", flush=True)
             written.append(path)
     return written
 
 
 def load_results(experiment: str) -> list[dict]:
+    """Every stored result of `experiment`, each with "path" (the file it came from) added."""
     folder = results_dir() / experiment
     if not folder.is_dir():
-        raise FileNotFoundError(f"no results for {experiment!r} in {folder}: run `python -m probing_rnns.experiments run {experiment}`")
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+        raise FileNotFoundError(f"no results for {experiment!r} in {folder}: "
+                                f"run `python -m probing_rnns.experiments run {experiment}`")
+    return [{**json.loads(p.read_text(encoding="utf-8")), "path": str(p)}
+            for p in sorted(folder.glob("*.json"))]
 
+
+def normalized_config(experiment: str, record: dict) -> dict:
+    """The record's config as the current code would write it (missing new fields → defaults)."""
+    config_class = type(next(iter(EXPERIMENTS[experiment].variants.values())))
+    return as_json(asdict(config_from_dict(config_class, record["config"])))
+
+
+def registered_config(experiment: str, record: dict) -> dict:
+    """The config the experiment registers for the record's model and seed (with its overrides)."""
+    spec = EXPERIMENTS[experiment]
+    variant = record.get("variant", record["model"])
+    overrides = config_from_dict(type(spec.variants[variant]),
+                                 {**as_json(asdict(spec.variants[variant])), **record.get("overrides", {})})
+    return as_json(asdict(replace(overrides, seed=record["seed"])))
+
+
+# ---------------------------------------------------------------- summaries
 
 def mean_std(values: list[float]) -> tuple[float, float]:
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
 
-def summarize(experiment: str) -> list[dict]:
-    """One row per model: each metric's mean and standard deviation over seeds, in the experiment's model order."""
+def check_same_setting(experiment: str, runs: list[dict]) -> None:
+    """Refuse to average runs unless each is the experiment's registered config for its seed."""
+    for record in runs:
+        stored, wanted = normalized_config(experiment, record), registered_config(experiment, record)
+        if stored != wanted:
+            fields_ = sorted(k for k in wanted if stored.get(k) != wanted[k])
+            raise ValueError(f"{record['path']}: its config differs from {experiment!r}'s "
+                             f"{record['model']!r} in {fields_}; re-run it (experiments run) before "
+                             "averaging it with the others")
+    if len({r.get("threads", 1) for r in runs}) > 1:
+        raise ValueError(f"{experiment}/{runs[0]['model']}: runs with different thread counts")
+
+
+def summarize(experiment: str, include_overrides: bool = False) -> list[dict]:
+    """One row per model: each metric's mean and standard deviation over seeds, in the experiment's
+    model order. Runs with overrides are left out unless asked for; mixed settings are refused."""
     spec = EXPERIMENTS[experiment]
     by_model: dict[str, list[dict]] = {}
     for record in load_results(experiment):
-        by_model.setdefault(record["model"], []).append(record)
+        if include_overrides or record["model"] in spec.variants:
+            by_model.setdefault(record["model"], []).append(record)
     rows = []
-    for model in (m for m in [*spec.variants, *sorted(set(by_model) - set(spec.variants))] if m in by_model):
+    for model in [m for m in spec.variants if m in by_model] + sorted(set(by_model) - set(spec.variants)):
         runs = by_model[model]
+        check_same_setting(experiment, runs)
         row = {"model": model, "seeds": len(runs), "params": runs[0]["params"],
                "train_seconds": mean_std([r["train_seconds"] for r in runs])[0],
-               "epochs": mean_std([r["epochs"] for r in runs])[0]}  # epochs trained (early stopping may end sooner)
+               "epochs": mean_std([r["epochs"] for r in runs])[0]}  # epochs trained (early stopping)
         for metric in spec.metrics:
             row[metric], row[f"{metric}_std"] = mean_std([r["metrics"][metric] for r in runs])
         rows.append(row)
@@ -236,12 +322,85 @@ def summarize(experiment: str) -> list[dict]:
 def format_table(rows: list[dict], metrics: tuple[str, ...]) -> str:
     """A Markdown table: model, seeds, each metric as mean ± std, parameters, training seconds."""
     digits = {m: 2 if "bleu" in m else 4 for m in metrics}  # BLEU is on a 0–100 scale
-    lines = [f"| model | seeds | {' | '.join(metrics)} | params | train s |", "|---" * (len(metrics) + 4) + "|"]
+    lines = [f"| model | seeds | {' | '.join(metrics)} | params | train s |",
+             "|---" * (len(metrics) + 4) + "|"]
     for r in rows:
         scores = " | ".join(f"{r[m]:.{digits[m]}f} ± {r[m + '_std']:.{digits[m]}f}" for m in metrics)
-        lines.append(f"| {r['model']} | {r['seeds']} | {scores} | {r['params']:,} | {r['train_seconds']:.0f} |")
+        lines.append(f"| {r['model']} | {r['seeds']} | {scores} | {r['params']:,} | "
+                     f"{r['train_seconds']:.0f} |")
     return "\n".join(lines)
 
+
+# ---------------------------------------------------------------- verify: re-run and compare
+
+def comparable(measured: dict) -> dict:
+    """A stored or fresh measurement without its wall-clock times (they are never reproducible)."""
+    if isinstance(measured, dict):
+        return {k: comparable(v) for k, v in measured.items() if not TIMINGS.fullmatch(k)}
+    if isinstance(measured, list):
+        return [comparable(v) for v in measured]
+    return measured
+
+
+def differences(stored: Any, fresh: Any, where: str = "") -> list[str]:
+    """Where two measurements differ, as "metrics.test_accuracy: 0.8502 → 0.8531" lines."""
+    if isinstance(stored, dict) and isinstance(fresh, dict):
+        return [line for key in sorted(set(stored) | set(fresh), key=str)
+                for line in differences(stored.get(key), fresh.get(key), f"{where}.{key}".lstrip("."))]
+    if isinstance(stored, list) and isinstance(fresh, list) and len(stored) == len(fresh):
+        return [line for i, (a, b) in enumerate(zip(stored, fresh))
+                for line in differences(a, b, f"{where}[{i}]")]
+    return [] if stored == fresh else [f"{where}: {stored!r} → {fresh!r}"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    path: str
+    identical: bool
+    differences: tuple[str, ...]  # what moved (empty when identical)
+    note: str  # how it was re-run
+
+
+def verify_record(record: dict) -> Verdict:
+    """Re-run one stored result with its recorded config and threads and compare every measurement."""
+    experiment = record["experiment"]
+    spec = EXPERIMENTS[experiment]
+    threads = record.get("threads", 1)
+    note = f"threads {threads}" + ("" if "threads" in record else " (not recorded; assumed)")
+    note += f", stored by {record.get('git_commit', 'unknown')[:10]}"
+    if record.get("world_size", 1) != distributed.world_size():
+        return Verdict(record["path"], False, (), f"trained by {record['world_size']} processes: "
+                       f"run verify under torchrun --nproc_per_node={record['world_size']}")
+    use_threads(threads)
+    config_class = type(next(iter(spec.variants.values())))
+    fresh = measure(experiment, config_from_dict(config_class, record["config"]), progress=False)
+    stored = as_json({key: record[key] for key in (*MEASURED, "probes") if key in record})
+    stored["config"] = normalized_config(experiment, record)  # fields added since: their defaults
+    if fresh is None:  # another rank: rank 0 reports
+        return Verdict(record["path"], True, (), note)
+    diff = differences(comparable(stored), comparable(fresh))
+    return Verdict(record["path"], not diff, tuple(diff), note)
+
+
+def verify(experiment: str, models: list[str] | None = None, seeds: list[int] | None = None) -> list[Verdict]:
+    """Re-run the stored results of `experiment` (those of `models` and `seeds`) and report each."""
+    chosen = [r for r in load_results(experiment)
+              if (models is None or r.get("variant", r["model"]) in models or r["model"] in models)
+              and (seeds is None or r["seed"] in seeds)]
+    if not chosen:
+        raise SystemExit(f"{experiment}: no stored results for models {models} and seeds {seeds}")
+    verdicts = []
+    for record in chosen:
+        verdict = verify_record(record)
+        status = "identical" if verdict.identical else "DIFFERENT"
+        print(f"{verdict.path}: {status} ({verdict.note})", flush=True)
+        for line in verdict.differences[:20]:
+            print(f"    {line}")
+        verdicts.append(verdict)
+    return verdicts
+
+
+# ---------------------------------------------------------------- command line
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m probing_rnns.experiments", description=__doc__,
@@ -252,8 +411,15 @@ def main(argv: list[str] | None = None) -> None:
     run_p.add_argument("--models", nargs="+", help="default: every model of the experiment")
     run_p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     run_p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override Config fields")
+    run_p.add_argument("--threads", type=int, default=1,
+                       help="torch threads (default 1: the stored results' setting)")
     sum_p = sub.add_parser("summarize", help="print mean ± std over seeds")
     sum_p.add_argument("experiment", choices=list(EXPERIMENTS))
+    sum_p.add_argument("--all", action="store_true", help="also runs with --set overrides, as their own rows")
+    ver_p = sub.add_parser("verify", help="re-run stored results and compare them bit for bit")
+    ver_p.add_argument("experiment", choices=list(EXPERIMENTS))
+    ver_p.add_argument("--models", nargs="+", help="default: every stored model")
+    ver_p.add_argument("--seeds", nargs="+", type=int, help="default: every stored seed")
     args = parser.parse_args(argv)
     spec = EXPERIMENTS[args.experiment]
     if args.action == "run":
@@ -261,12 +427,24 @@ def main(argv: list[str] | None = None) -> None:
         unknown = set(models) - set(spec.variants)
         if unknown:
             parser.error(f"unknown models {sorted(unknown)}; choose from {list(spec.variants)}")
+        if args.threads < 1:
+            parser.error("--threads must be at least 1")
         command = "python -m probing_rnns.experiments " + " ".join(argv if argv is not None else sys.argv[1:])
-        config_class = type(next(iter(spec.variants.values())))
+        overrides = parse_overrides(args.set, type(next(iter(spec.variants.values()))))
+        if "seed" in overrides:
+            parser.error("seeds are chosen with --seeds, not --set seed=...")
         with distributed.process_group():  # under torchrun: join the other ranks; otherwise nothing
-            run(args.experiment, models, args.seeds, parse_overrides(args.set, config_class), command)
+            run(args.experiment, models, args.seeds, overrides, command, args.threads)
+    elif args.action == "summarize":
+        try:
+            print(format_table(summarize(args.experiment, args.all), spec.metrics))
+        except ValueError as err:
+            raise SystemExit(f"summarize {args.experiment}: {err}") from None
     else:
-        print(format_table(summarize(args.experiment), spec.metrics))
+        with distributed.process_group():
+            verdicts = verify(args.experiment, args.models, args.seeds)
+        if not all(v.identical for v in verdicts):
+            raise SystemExit(f"{sum(not v.identical for v in verdicts)} of {len(verdicts)} differ")
 
 
 if __name__ == "__main__":

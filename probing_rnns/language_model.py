@@ -36,7 +36,7 @@ GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per recurrent layer
 SENTIMENT_TOKENS = ("<부정>", "<긍정>")  # by NSMC label (0 negative, 1 positive): the condition of a conditional model
 
 
-@dataclass
+@dataclass(frozen=True)
 class Config(TrainConfig):
     """Every hyperparameter of a language-model run, saved with each result."""
 

@@ -21,7 +21,7 @@ DATA_SEED = 0  # the validation split and the subsets are the same for every run
 LENGTH_EDGES = (0, 10, 20, 40, 80, 129)  # review-length buckets (tokens) of every run's test accuracy; max_len 128
 
 
-@dataclass
+@dataclass(frozen=True)
 class Config(TrainConfig):
     """Every hyperparameter of a sentiment run (data, model, optimisation), saved with each result."""
 

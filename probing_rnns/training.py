@@ -25,7 +25,7 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
     """Optimisation hyperparameters; task configs add their data and model fields to these."""
 

@@ -82,7 +82,8 @@ def test_two_processes_train_like_one(tmp_path, monkeypatch):
     subprocess.run([*launch, *args], env=env, check=True, capture_output=True, timeout=120)
     monkeypatch.setenv(experiments.RESULTS_ENV, str(tmp_path / "one"))
     experiments.main(args)
-    two, one = (json.loads((tmp_path / d / "nsmc-cells" / "lstm-seed0.json").read_text()) for d in ("two", "one"))
+    two, one = (json.loads(next((tmp_path / d / "nsmc-cells").glob("lstm+*-seed0.json")).read_text())
+                for d in ("two", "one"))
     assert (two["world_size"], one["world_size"]) == (2, 1)
     assert [h["train_loss"] for h in two["history"]] == pytest.approx([h["train_loss"] for h in one["history"]], rel=1e-5)
     assert [h["val_score"] for h in two["history"]] == [h["val_score"] for h in one["history"]]

@@ -15,8 +15,8 @@ TINY = ["train_size=300", "val_size=100", "test_size=100", "epochs=1", "hidden_s
 def test_probe_records_gradients_before_and_after_training_and_lstm_units(tmp_path, monkeypatch):
     monkeypatch.setenv(experiments.RESULTS_ENV, str(tmp_path))
     experiments.main(["run", "nsmc-probes", "--models", "lstm", "gru", "--seeds", "0", "--set", *TINY])
-    lstm = json.loads((tmp_path / "nsmc-probes" / "lstm-seed0.json").read_text())["probes"]
-    gru = json.loads((tmp_path / "nsmc-probes" / "gru-seed0.json").read_text())["probes"]
+    (lstm_file,), (gru_file,) = ((tmp_path / "nsmc-probes").glob(f"{m}+*-seed0.json") for m in ("lstm", "gru"))
+    lstm, gru = (json.loads(f.read_text())["probes"] for f in (lstm_file, gru_file))
     for probes in (lstm, gru):
         assert probes["gradient_reviews"] > 0
         assert set(probes["gradient_norms"]) == {"init", "trained"}

@@ -52,23 +52,26 @@ def test_runner_writes_results_and_summarizes(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(experiments.RESULTS_ENV, str(tmp_path))
     settings = ["train_size=300", "val_size=100", "test_size=100", "epochs=1", "hidden_size=8", "embed_dim=8", "clip=None"]
     experiments.main(["run", "nsmc-cells", "--models", "rnn", "gru", "--seeds", "0", "1", "--set", *settings])
+    label = "+" + ",".join(sorted(settings))  # a run with overrides is named after them
     files = sorted(p.name for p in (tmp_path / "nsmc-cells").glob("*.json"))
-    assert files == ["gru-seed0.json", "gru-seed1.json", "rnn-seed0.json", "rnn-seed1.json"]
-    record = json.loads((tmp_path / "nsmc-cells" / "gru-seed1.json").read_text())
-    for key in ["experiment", "model", "seed", "config", "metrics", "params", "train_seconds", "epochs",
-                "git_commit", "command", "torch_version", "created"]:
+    assert files == [f"{m}{label}-seed{s}.json" for m in ("gru", "rnn") for s in (0, 1)]
+    record = json.loads((tmp_path / "nsmc-cells" / f"gru{label}-seed1.json").read_text())
+    for key in ["experiment", "model", "variant", "seed", "config", "metrics", "params", "train_seconds",
+                "epochs", "git_commit", "command", "torch_version", "threads", "created"]:
         assert key in record
     assert record["config"]["cell"] == "gru" and record["config"]["clip"] is None and record["seed"] == 1
     assert set(record["metrics"]) >= {"test_accuracy", "test_f1", "val_accuracy", "test_accuracy_by_length"}
     by_length = record["metrics"]["test_accuracy_by_length"]
     assert sum(row["리뷰 수"] for row in by_length) == 100  # every test review falls in exactly one bucket
-    rows = experiments.summarize("nsmc-cells")
-    assert [r["model"] for r in rows] == ["rnn", "gru"]
-    accs = [json.loads((tmp_path / "nsmc-cells" / f"rnn-seed{s}.json").read_text())["metrics"]["test_accuracy"] for s in (0, 1)]
-    assert rows[0]["test_accuracy"] == pytest.approx(sum(accs) / 2)
-    assert rows[0]["epochs"] == 1
-    experiments.main(["summarize", "nsmc-cells"])
-    assert "| rnn | 2 |" in capsys.readouterr().out
+    assert experiments.summarize("nsmc-cells") == []  # the experiment's own runs: none yet
+    rows = experiments.summarize("nsmc-cells", include_overrides=True)
+    assert [r["model"] for r in rows] == [f"gru{label}", f"rnn{label}"]
+    accs = [json.loads((tmp_path / "nsmc-cells" / f"rnn{label}-seed{s}.json").read_text())["metrics"]
+            ["test_accuracy"] for s in (0, 1)]
+    assert rows[1]["test_accuracy"] == pytest.approx(sum(accs) / 2)
+    assert rows[1]["epochs"] == 1
+    experiments.main(["summarize", "nsmc-cells", "--all"])
+    assert f"| rnn{label} | 2 |" in capsys.readouterr().out
 
 
 def test_runner_rejects_unknown_settings():

@@ -1,0 +1,146 @@
+"""The runner's bookkeeping (file names, provenance, summaries, verify, typed settings) on a fake task:
+nothing here trains a network, so every rule is checked in milliseconds."""
+
+import json
+import time
+import types
+from dataclasses import asdict, dataclass
+
+import pytest
+
+from probing_rnns import experiments, sentiment, translation
+from probing_rnns.experiments import Experiment
+
+
+@dataclass(frozen=True)
+class FakeConfig:
+    seed: int = 0
+    epochs: int = 1
+    scale: float = 1.0
+    clip: float | None = 1.0
+    sizes: tuple[int, ...] = (1, 2)
+
+
+OFFSET = {"value": 0.0}  # what a "code change" moves
+
+
+def fake_run(cfg: FakeConfig, progress: bool = True) -> dict:
+    score = 0.5 + 0.01 * cfg.seed + 0.1 * cfg.epochs * cfg.scale + OFFSET["value"]
+    return {"config": asdict(cfg), "metrics": {"test_accuracy": score, "val_accuracy": score / 2},
+            "params": 10, "vocab_size": 5, "train_seconds": time.perf_counter(), "epochs": cfg.epochs,
+            "history": [{"epoch": 1, "train_loss": 1 / 3, "train_seconds": time.perf_counter()}]}
+
+
+@pytest.fixture
+def fake(tmp_path, monkeypatch):
+    OFFSET["value"] = 0.0
+    monkeypatch.setenv(experiments.RESULTS_ENV, str(tmp_path))
+    spec = Experiment(types.SimpleNamespace(run=fake_run), {"a": FakeConfig(), "b": FakeConfig(scale=2.0)},
+                      ("test_accuracy",))
+    monkeypatch.setitem(experiments.EXPERIMENTS, "fake", spec)
+    return tmp_path / "fake"
+
+
+def run(*args: str) -> None:
+    experiments.main(["run", "fake", *args])
+
+
+def test_a_run_records_what_reproduces_it(fake):
+    run("--models", "a", "--seeds", "0")
+    record = json.loads((fake / "a-seed0.json").read_text())
+    assert record["threads"] == 1 and record["world_size"] == 1
+    assert record["command"] == "python -m probing_rnns.experiments run fake --models a --seeds 0"
+    assert {"git_commit", "code_dirty", "torch_version", "python_version", "platform", "device",
+            "created"} <= set(record)
+    assert set(record["data_sha256"]) >= {"nsmc/ratings_train.txt.gz", "tatoeba_kor_eng/kor.txt.gz"}
+    assert record["config"] == {"seed": 0, "epochs": 1, "scale": 1.0, "clip": 1.0, "sizes": [1, 2]}
+
+
+def test_overrides_and_threads_never_overwrite_the_experiments_own_result(fake):
+    run("--models", "a", "--seeds", "0")
+    own = (fake / "a-seed0.json").read_text()
+    run("--models", "a", "--seeds", "0", "--set", "epochs=3", "clip=None")
+    run("--models", "a", "--seeds", "0", "--threads", "2")
+    assert (fake / "a-seed0.json").read_text() == own
+    quick = json.loads((fake / "a+clip=None,epochs=3-seed0.json").read_text())
+    assert quick["model"] == "a+clip=None,epochs=3" and quick["variant"] == "a"
+    assert quick["overrides"] == {"epochs": 3, "clip": None}
+    assert json.loads((fake / "a+threads=2-seed0.json").read_text())["threads"] == 2
+
+
+def test_summarize_leaves_out_overrides_unless_asked(fake):
+    run("--seeds", "0", "1")
+    run("--models", "a", "--seeds", "0", "--set", "epochs=3")
+    rows = experiments.summarize("fake")
+    assert [(r["model"], r["seeds"]) for r in rows] == [("a", 2), ("b", 2)]
+    assert rows[0]["test_accuracy"] == pytest.approx(0.605)
+    everything = experiments.summarize("fake", include_overrides=True)
+    assert [r["model"] for r in everything] == ["a", "b", "a+epochs=3"]
+
+
+def test_summarize_refuses_a_result_whose_config_is_not_the_experiments(fake):
+    run("--models", "a", "--seeds", "0", "1")
+    path = fake / "a-seed1.json"
+    record = json.loads(path.read_text())
+    record["config"]["epochs"] = 7  # e.g. written by a quick test under the old naming
+    path.write_text(json.dumps(record))
+    with pytest.raises(ValueError, match=r"a-seed1.json.*differs.*\['epochs'\]"):
+        experiments.summarize("fake")
+    with pytest.raises(SystemExit, match="re-run it"):
+        experiments.main(["summarize", "fake"])
+
+
+def test_a_stored_config_missing_a_newer_field_reads_with_its_default(fake):
+    run("--models", "a", "--seeds", "0")
+    path = fake / "a-seed0.json"
+    record = json.loads(path.read_text())
+    del record["config"]["clip"]  # a field added after the run, whose default keeps the old behaviour
+    path.write_text(json.dumps(record))
+    assert experiments.summarize("fake")[0]["seeds"] == 1
+
+
+def test_verify_reports_identical_then_what_moved(fake, capsys):
+    run("--models", "a", "b", "--seeds", "0")
+    assert all(v.identical for v in experiments.verify("fake"))  # timings differ and are ignored
+    OFFSET["value"] = 1e-12  # a change in training behaviour, however small
+    verdicts = experiments.verify("fake", models=["b"])
+    assert len(verdicts) == 1 and not verdicts[0].identical
+    assert any(line.startswith("metrics.test_accuracy: 0.7 → 0.70000") for line in verdicts[0].differences)
+    with pytest.raises(SystemExit, match="2 of 2 differ"):
+        experiments.main(["verify", "fake", "--seeds", "0"])
+    assert "DIFFERENT" in capsys.readouterr().out
+
+
+def test_verify_reruns_an_override_run_with_its_own_config(fake):
+    run("--models", "a", "--seeds", "2", "--set", "scale=3.5")
+    (verdict,) = experiments.verify("fake", models=["a"], seeds=[2])
+    assert verdict.identical
+
+
+def test_settings_are_converted_to_their_field_types():
+    parse = experiments.parse_overrides
+    assert parse(["epochs=1", "cell=gru", "clip=None", "bucket=false", "lr=1e-3"], sentiment.Config) == {
+        "epochs": 1, "cell": "gru", "clip": None, "bucket": False, "lr": 0.001}
+    assert parse(["beam_sizes=1,2,4"], translation.Config) == {"beam_sizes": (1, 2, 4)}
+    assert parse(["clip=0.5"], sentiment.Config) == {"clip": 0.5}
+
+
+@pytest.mark.parametrize("pair, message", [
+    ("bucket=yes", "bool"), ("epochs=1.5", "int"), ("clip=x", "float"), ("train_size=lots", "int"),
+    ("nope=1", "unknown setting"), ("epochs", "unknown setting"),
+])
+def test_bad_settings_are_refused_with_a_clear_message(pair, message):
+    with pytest.raises(SystemExit, match=message):
+        experiments.parse_overrides([pair], sentiment.Config)
+
+
+def test_seed_is_set_with_seeds_not_set(fake):
+    with pytest.raises(SystemExit):
+        run("--models", "a", "--set", "seed=3")
+
+
+def test_config_from_dict_restores_tuples_and_refuses_unknown_fields():
+    cfg = experiments.config_from_dict(FakeConfig, {"seed": 1, "sizes": [4, 8]})
+    assert cfg == FakeConfig(seed=1, sizes=(4, 8))
+    with pytest.raises(ValueError, match="no fields"):
+        experiments.config_from_dict(FakeConfig, {"seed": 1, "colour": "red"})
