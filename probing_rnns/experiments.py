@@ -136,6 +136,13 @@ EXPERIMENTS: dict[str, Experiment] = {
         f"{'stream' if carry else 'reset'}-{k}": replace(language_model.Config(), bptt=k, batch_size=1024 // k, carry_state=carry)
         for carry in (True, False) for k in (8, 32, 128)
     }, ("test_perplexity", "test_bpc")),
+    # The chapters' live settings (sentiment.LIVE, translation.LIVE) over seeds: how far a live run's
+    # number can move with the seed alone. Each run takes under a minute, so CI re-runs one of each
+    # task bit for bit (tests/test_reproduce.py).
+    "nsmc-live": Experiment(sentiment, {
+        cell: replace(sentiment.LIVE, cell=cell) for cell in ("rnn", "lstm", "gru")
+    }, ("test_accuracy", "test_f1")),
+    "tatoeba-live": Experiment(translation, {"dot": translation.LIVE}, ("test_bleu",)),
     "tatoeba-attention": Experiment(translation, {
         name: replace(ATTENTION, attention=name) for name in ("none", "dot", "general", "concat")
     }, ("test_bleu",)),
