@@ -25,6 +25,7 @@ from tests.nbval_myst import BOOK, ROOT, read_chapter
 
 GITHUB_URL = "https://github.com/probing-rnns/probing-rnns"
 COLAB_TARGET = "/content/probing-rnns"
+FRONT_AND_BACK_MATTER = ("intro", "notation", "glossary", "references")  # no install cell
 CHAPTER = BOOK / "06_results.md"  # reads the committed results: about 10 s once installed
 # What Colab has preinstalled that the book uses. torch is pinned: this exact version installs the local
 # CPU wheel, an unpinned torch would pull the multi-GB CUDA build.
@@ -79,7 +80,7 @@ def colab(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 def test_every_chapter_starts_with_the_same_install_cell():
     reference = install_cell(read_chapter(BOOK / "11_vanishing_gradients.md")).source
     assert GITHUB_URL in reference and COLAB_TARGET in reference
-    for path in sorted(p for p in BOOK.glob("*.md") if p.stem not in ("intro", "glossary")):  # chapters, appendices
+    for path in sorted(p for p in BOOK.glob("*.md") if p.stem not in FRONT_AND_BACK_MATTER):  # chapters, appendices
         assert install_cell(read_chapter(path)).source == reference, f"{path.name}: the first code cell differs"
 
 
