@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Hashable, Sequence, TypeVar
 
 DATA_ENV = "PROBING_RNNS_DATA"
+DATA_SEED = 0  # every task's splits and subsets are drawn with this seed: the same data for every run seed
 
 # sha256 of each file *after gunzip*, as given in the folder's SOURCE.md.
 SHA256 = {

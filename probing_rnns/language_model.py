@@ -24,12 +24,12 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from probing_rnns import data, decoding
+from probing_rnns.data import DATA_SEED
 from probing_rnns.models import Encoder, count_parameters
 from probing_rnns.tokenizers import SyllableTokenizer
 from probing_rnns.training import TrainConfig, fit, set_seed
 from probing_rnns.vocab import SPECIALS, Vocab
 
-DATA_SEED = 0  # the validation split and the order of the reviews are the same for every run seed
 VAL_REVIEWS = 10_000  # held out of NSMC train, as in the sentiment task (the same split)
 EVAL_ROWS = 32  # validation and test streams are read in this many rows, whatever the training batch
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per recurrent layer

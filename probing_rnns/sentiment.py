@@ -11,13 +11,13 @@ from torch.nn import functional as F
 
 from probing_rnns import data
 from probing_rnns.batching import Batch, make_loader
+from probing_rnns.data import DATA_SEED
 from probing_rnns.models import Classifier, Encoder, count_parameters
 from probing_rnns.probes import accuracy_by_length
 from probing_rnns.tokenizers import get_tokenizer, tokenize_corpus
 from probing_rnns.training import TrainConfig, fit, set_seed
 from probing_rnns.vocab import Vocab
 
-DATA_SEED = 0  # the validation split and the subsets are the same for every run seed
 LENGTH_EDGES = (0, 10, 20, 40, 80, 129)  # review-length buckets (tokens) of every run's test accuracy; max_len 128
 
 

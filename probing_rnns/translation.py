@@ -20,13 +20,12 @@ from torch.nn import functional as F
 from probing_rnns import data, decoding
 from probing_rnns.batching import PairBatch, make_pair_loader
 from probing_rnns.bleu import BleuScore, corpus_bleu
+from probing_rnns.data import DATA_SEED
 from probing_rnns.models import Encoder, count_parameters
 from probing_rnns.seq2seq import Decoder, Seq2Seq
 from probing_rnns.tokenizers import cache_dir, get_tokenizer, tokenize_corpus
 from probing_rnns.training import TrainConfig, fit, load_checkpoint, save_checkpoint, set_seed
 from probing_rnns.vocab import Vocab
-
-DATA_SEED = 0  # the train / validation / test split is the same for every run seed
 
 
 @dataclass(frozen=True)
@@ -200,7 +199,9 @@ def bleu_by_length(sources: Sequence[Sequence[str]], hyps: Sequence[Sequence[str
 
 
 @dataclass
-class Trained:
+class TrainedTranslator:
+    """A translator `train` made (or loaded from its cache), with the corpus its vocabularies came from."""
+
     model: Seq2Seq
     corpus: Corpus
     history: list[dict]
@@ -214,7 +215,7 @@ def cache_path(cfg: Config) -> Path:
     return cache_dir() / "models" / f"translation-{key}.pt"
 
 
-def train(cfg: Config, progress: bool = True, cache: bool = False) -> Trained:
+def train(cfg: Config, progress: bool = True, cache: bool = False) -> TrainedTranslator:
     """Train one translator under `cfg`, keeping the epoch of lowest validation loss.
 
     With `cache=True` a model trained before under the same config (and the same library code) is loaded
@@ -228,14 +229,14 @@ def train(cfg: Config, progress: bool = True, cache: bool = False) -> Trained:
     if cache and path.is_file():
         saved = load_checkpoint(path)
         model.load_state_dict(saved["model"])
-        return Trained(model, corpus, saved["history"], saved["train_seconds"])
+        return TrainedTranslator(model, corpus, saved["history"], saved["train_seconds"])
     start = time.perf_counter()
     history = fit(model, corpus.train, corpus.val, cfg, lambda m, b: loss_of(m, b, cfg.teacher_forcing),
                   lambda m, loader: -mean_loss(m, loader), progress)  # early stopping on validation loss
     train_seconds = time.perf_counter() - start
     if cache:
         save_checkpoint(path, model, cfg, history=history, train_seconds=train_seconds)
-    return Trained(model.eval(), corpus, history, train_seconds)
+    return TrainedTranslator(model.eval(), corpus, history, train_seconds)
 
 
 def beam_key(beam_size: int, length_penalty: float) -> str:
