@@ -35,6 +35,16 @@ class Hypothesis:
     score: float  # log_prob / len(tokens)**α, what the searches rank by
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """One continuation a beam-search step ranked among its best 2·beam_size, for drawing the search tree."""
+
+    step: int  # 0 for the first token
+    tokens: tuple[int, ...]  # the hypothesis so far, without <bos>, ending with this step's token
+    log_prob: float  # log p(tokens)
+    fate: str  # "kept" (stays in the beam), "finished" (ended by <eos>) or "pruned" (left out)
+
+
 def hypothesis(tokens: list[int], log_prob: float, length_penalty: float = 0.0) -> Hypothesis:
     """A hypothesis with its normalised score (len counts every generated token, <eos> included)."""
     return Hypothesis(tokens, log_prob, log_prob / len(tokens) ** length_penalty)
@@ -124,27 +134,41 @@ def _stop(finished: list[Hypothesis], live: Tensor, beam_size: int, n_best: int,
     return sorted((h.score for h in finished), reverse=True)[n_best - 1] >= live.max().item()
 
 
+def _candidates(t: int, tokens: Tensor, top: Tensor, rows: Tensor, cols: Tensor, done: list[int],
+                keep: Tensor) -> list[Candidate]:
+    """What one beam-search step did with each of its ranked continuations (`done`: those <eos> finished)."""
+    kept = set(keep.tolist())
+    fates = ["finished" if c in done else "kept" if c in kept else "pruned" for c in range(len(top))]
+    return [Candidate(t, tuple(tokens[r, 1:].tolist()) + (col,), score, fate)
+            for r, col, score, fate in zip(rows.tolist(), cols.tolist(), top.tolist(), fates)]
+
+
 def beam_search(step: Step, state: State, bos_id: int, eos_id: int, beam_size: int, max_len: int,
-                length_penalty: float = 0.0, n_best: int = 1) -> list[Hypothesis]:
+                length_penalty: float = 0.0, n_best: int = 1,
+                trace: list[Candidate] | None = None) -> list[Hypothesis]:
     """Beam search (빔 탐색): keep the `beam_size` best partial hypotheses; return the `n_best` best, best first.
 
     Each step scores all K·V continuations by cumulative log-prob and takes the best 2·beam_size. An <eos>
     among the best beam_size finishes its hypothesis; the best beam_size others stay live. Hypotheses still
     live at max_len finish unended. With beam_size = 1 this is exactly `greedy`.
+    A `trace` list receives every step's 2·beam_size ranked continuations (`Candidate`): the search tree.
     """
     _check(max_len, beam_size, n_best)
     tokens = torch.full((1, 1), bos_id, device=_device(state))  # (K, t) live hypotheses, <bos> first
     scores = torch.zeros(1, device=tokens.device)  # (K,) their log-probs
     finished: list[Hypothesis] = []
-    for _ in range(max_len):
+    for t in range(max_len):
         log_probs, state = step(tokens[:, -1], state)  # (K, V)
         total = (scores[:, None] + log_probs).flatten()  # (K·V,)
         top, flat = total.topk(min(2 * beam_size, total.numel()))  # (C,), (C,) best first
         rows, cols = flat // log_probs.shape[1], flat % log_probs.shape[1]  # (C,) hypothesis, next token
         ends = cols == eos_id  # (C,)
-        for c in ends[:beam_size].nonzero().flatten().tolist():
+        done = ends[:beam_size].nonzero().flatten().tolist()
+        for c in done:
             finished.append(hypothesis(tokens[rows[c], 1:].tolist() + [eos_id], top[c].item(), length_penalty))
         keep = (~ends).nonzero().flatten()[:beam_size]  # (K',)
+        if trace is not None:
+            trace += _candidates(t, tokens, top, rows, cols, done, keep)
         tokens = torch.cat([tokens[rows[keep]], cols[keep, None]], dim=1)  # (K', t+1)
         scores, state = top[keep], select(state, rows[keep])
         if _stop(finished, scores, beam_size, n_best, length_penalty):

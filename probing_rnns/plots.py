@@ -13,23 +13,30 @@ def use_korean_font() -> None:
 
 
 def draw_unrolled_rnn(ax, steps: int = 4) -> None:
-    """The RNN unrolled over time: forward arrows (계산) and the backward path of BPTT (기울기)."""
+    """The RNN unrolled over time: forward arrows (계산) and the backward path of BPTT (기울기), thinner at each
+    step back to show it shrinking. Colours from `diagrams.PALETTE`; the figure gets a white background."""
+    from probing_rnns.diagrams import PALETTE
+
+    hidden, gradient = PALETTE["hidden"], PALETTE["gradient"]
+    ax.figure.set_facecolor("white")
     ax.set_xlim(-1.1, steps - 0.5)
     ax.set_ylim(-1.6, 2.3)
     ax.axis("off")
-    box = dict(boxstyle="round,pad=0.35", fc="#e8f0fe", ec="#1a73e8")
+    box = dict(boxstyle="round,pad=0.35", fc=hidden.fill, ec=hidden.stroke)
     for t in range(steps):
         ax.text(t, 0, f"$h_{t + 1}$", ha="center", va="center", fontsize=13, bbox=box)
         ax.text(t, -1.2, f"$x_{t + 1}$", ha="center", va="center", fontsize=13)
         ax.annotate("", (t, -0.3), (t, -0.95), arrowprops=dict(arrowstyle="->"))
         ax.annotate("", (t - 0.25, 0), (t - 0.7 if t else -0.65, 0), arrowprops=dict(arrowstyle="->"))
-        ax.annotate("", (t - 0.7, 0.45), (t - 0.3, 0.45),
-                    arrowprops=dict(arrowstyle="->", color="#d93025", linestyle="--"))
+        ax.annotate("", (t - 0.7, 0.45), (t - 0.3, 0.45), arrowprops=dict(
+            arrowstyle="->", color=gradient.stroke, linestyle="--", linewidth=0.8 + 2.2 * (t + 1) / steps))
     ax.text(-0.85, 0, "$h_0$", ha="center", va="center", fontsize=13)
-    ax.text(steps - 1, 1.2, "손실 $L$", ha="center", va="center", fontsize=12, bbox=dict(boxstyle="round", fc="#fce8e6", ec="#d93025"))
+    ax.text(steps - 1, 1.2, "손실 $L$", ha="center", va="center", fontsize=12,
+            bbox=dict(boxstyle="round", fc=gradient.fill, ec=gradient.stroke))
     ax.annotate("", (steps - 1, 0.95), (steps - 1, 0.3), arrowprops=dict(arrowstyle="->"))
     ax.text((steps - 1) / 2, 1.9, "검은 화살표: 앞으로 계산 (같은 가중치 $W_{hh}$를 매 시점 재사용)\n"
-            "빨간 점선: 시간 펼침 역전파(BPTT)로 거꾸로 흐르는 기울기", ha="center", fontsize=10)
+            "빨간 점선: 시간 펼침 역전파(BPTT)의 기울기, 소실될 때는 거슬러 갈수록 가늘어집니다",
+            ha="center", fontsize=10)
 
 
 def plot_accuracy_by_length(ax, predictions: dict, edges) -> None:
@@ -79,3 +86,86 @@ def plot_seed_spread(ax, records: list[dict], metric: str = "test_accuracy", ord
     ax.set_xticks(range(len(models)), models)
     ax.set(ylabel=ylabel)
     ax.grid(axis="y", alpha=0.3)
+
+
+def beam_tree_layout(prefixes: list[tuple[int, ...]]) -> dict[tuple[int, ...], tuple[float, float]]:
+    """(x, y) for each node of a search tree given by its token prefixes (the root () included or not): x is the
+    depth, leaves take rows 0, -1, -2, … in depth-first order, a parent sits at the mean height of its children.
+    `prefixes` must be ordered best first within each parent (children are placed in that order)."""
+    children: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
+    for prefix in prefixes:
+        if prefix:
+            children.setdefault(prefix[:-1], []).append(prefix)
+    place: dict[tuple[int, ...], tuple[float, float]] = {}
+
+    def visit(node: tuple[int, ...], next_row: int) -> int:
+        kids = children.get(node, [])
+        for kid in kids:
+            next_row = visit(kid, next_row)
+        y = sum(place[k][1] for k in kids) / len(kids) if kids else -next_row
+        place[node] = (len(node), y)
+        return next_row + (0 if kids else 1)
+
+    visit((), 0)
+    return place
+
+
+def _search_path(tokens: tuple[int, ...]) -> list[tuple[int, ...]]:
+    return [tokens[:k] for k in range(len(tokens) + 1)]
+
+
+def plot_beam_tree(trace: list, names, answer: tuple[int, ...], greedy: list | None = None,
+                   column_width: float = 1.6, row_height: float = 0.32):
+    """The beam-search tree of one `decoding.beam_search(..., trace=trace)` run, drawn from the trace:
+    every ranked continuation with its token (`names[id]`) and log p, kept / pruned / finished by <eos>;
+    the search's answer `answer` (token ids) as a thick path and, from a beam-1 trace `greedy`, the path greedy
+    search took (nodes greedy reached outside the beam are added). Returns the figure (white background)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    from probing_rnns.diagrams import PALETTE
+
+    nodes = {c.tokens: c for c in sorted(trace, key=lambda c: (c.step, -c.log_prob))}
+    greedy_path: list[tuple[int, ...]] = []
+    if greedy:
+        chosen = [c for c in greedy if c.fate != "pruned"]
+        end = next((c for c in chosen if c.fate == "finished"), chosen[-1])
+        greedy_path = _search_path(end.tokens)
+        for c in greedy:
+            if c.tokens in greedy_path and c.tokens not in nodes:
+                nodes[c.tokens] = c
+    order = sorted(nodes, key=lambda p: (len(p), -nodes[p].log_prob))
+    place = beam_tree_layout(order)
+    rows, columns = 1 - min(y for _, y in place.values()), 1 + max(x for x, _ in place.values())
+    fig, ax = plt.subplots(figsize=(max(8.0, columns * column_width), max(3.0, rows * row_height)),
+                           facecolor="white")
+    ax.set_facecolor("white")
+    ax.axis("off")
+    answer_path, on = _search_path(tuple(answer)), set(greedy_path)
+    for prefix, (x, y) in place.items():
+        if prefix:
+            px, py = place[prefix[:-1]]
+            ax.plot([px, x], [py, y], color=PALETTE["pruned"].stroke, lw=0.8, zorder=1)
+    for path, role, style in ((greedy_path, "greedy_path", "--"), (answer_path, "beam_path", "-")):
+        points = [place[p] for p in path if p in place]
+        ax.plot([x for x, _ in points], [y for _, y in points], color=PALETTE[role].stroke, ls=style,
+                lw=3.2 if role == "beam_path" else 2.4, zorder=2, alpha=0.85)
+    ax.text(0, place[()][1], "<bos>", ha="center", va="center", fontsize=9,
+            bbox=dict(boxstyle="round,pad=0.3", fc="white", ec=PALETTE["prediction"].stroke))
+    for prefix, c in nodes.items():
+        x, y = place[prefix]
+        role = PALETTE[{"kept": "prediction", "finished": "finished", "pruned": "pruned"}[c.fate]]
+        edge = PALETTE["greedy_path"].stroke if prefix in on and c.fate == "pruned" else role.stroke
+        ax.text(x, y, f"{names[prefix[-1]]}  {c.log_prob:.2f}", ha="center", va="center", fontsize=8.5,
+                color=role.stroke if c.fate == "pruned" else "#202124", zorder=3,
+                bbox=dict(boxstyle="round,pad=0.25", fc=role.fill, ec=edge, lw=1.2))
+    ax.set_xlim(-0.5, max(x for x, _ in place.values()) + 0.6)
+    ax.set_ylim(min(y for _, y in place.values()) - 0.8, 0.8)
+    handles = [Line2D([], [], color=PALETTE[r].stroke, ls=s, lw=3, label=PALETTE[r].name)
+               for r, s in (("beam_path", "-"), ("greedy_path", "--"))]
+    handles += [Line2D([], [], marker="s", ls="", ms=11, mfc=PALETTE[r].fill, mec=PALETTE[r].stroke, label=label)
+                for r, label in (("prediction", "빔에 남은 가설"), ("finished", PALETTE["finished"].name),
+                                 ("pruned", PALETTE["pruned"].name))]
+    ax.legend(handles=handles, loc="lower left", fontsize=9, frameon=True, facecolor="white", ncol=5,
+              bbox_to_anchor=(0, 1.0))
+    return fig
