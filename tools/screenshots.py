@@ -5,7 +5,8 @@
 
 Needs Debian's chromium and a Korean font (`apt-get install chromium fonts-nanum`). Fails (exit 1) when
 fontconfig has no Korean font, when Chromium draws Hangul syllables as identical boxes (tofu),
-when a page has no Korean text or no figure, or when a screenshot is blank.
+when a page has no Korean text or no figure, when a screenshot is blank, or when a page shows raw TeX
+(`\\(q^\\top m\\)`: MathJax did not load, e.g. from a CDN without the internet).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,9 +26,13 @@ import matplotlib.image
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars"]
-# the front page and a chapter with figures: page, window height in pixels (tall enough to reach the figures)
-PAGES = {"index": ("index.html", 1800), "chapter": ("book/06_results.html", 6000)}
+# the front page, a chapter with figures, the chapter with the score table in math:
+# page, window height in pixels (tall enough to reach the figures and the table)
+PAGES = {"index": ("index.html", 1800), "chapter": ("book/06_results.html", 6000),
+         "attention": ("book/09_attention.html", 3000)}
 HANGUL = re.compile("[가-힣]")
+# Sphinx writes math as \(…\) and \[…\]; MathJax replaces them when it renders
+RAW_TEX = re.compile(r"\\[()\[\]]|\$\$")
 
 # Draws each character on a canvas and counts the distinct pictures. A missing glyph is drawn as the same
 # empty box (.notdef) whatever the character, so 5 means Hangul has real glyphs; 1 or 2 means tofu.
@@ -78,8 +84,37 @@ def ink(png: Path) -> float:
     return float((abs(image - background).sum(axis=-1) > 0.1).mean())
 
 
+class _ReadableText(HTMLParser):
+    """The text a reader sees as prose: outside scripts, styles and code."""
+
+    HIDDEN = {"script", "style", "pre", "code", "textarea", "template"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden_depth, self.parts = 0, []
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        self.hidden_depth += tag in self.HIDDEN
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN and self.hidden_depth:
+            self.hidden_depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden_depth:
+            self.parts.append(data)
+
+
+def raw_tex(dom: str) -> list[str]:
+    """Bits of the page's readable text around TeX delimiters that MathJax left unrendered."""
+    reader = _ReadableText()
+    reader.feed(dom)
+    text = "".join(reader.parts)
+    return [text[max(m.start() - 15, 0):m.end() + 25] for m in RAW_TEX.finditer(text)]
+
+
 def check_page(html: Path, png: Path) -> list[str]:
-    """Problems with one built page: no Korean text, no figure, a blank screenshot."""
+    """Problems with one built page: no Korean text, no figure, a blank screenshot, raw TeX."""
     dom = chromium("--dump-dom", "--virtual-time-budget=5000", html.as_uri())  # index.html redirects
     problems = []
     if len(HANGUL.findall(dom)) < 100:
@@ -88,6 +123,8 @@ def check_page(html: Path, png: Path) -> list[str]:
         problems.append(f"{html.name}: 그림(<img>)이 없습니다")
     if ink(png) < 0.01:
         problems.append(f"{png.name}: 화면이 비어 있습니다 (ink {ink(png):.3%})")
+    if tex := raw_tex(dom):
+        problems.append(f"{html.name}: 수식이 그려지지 않고 TeX 그대로 보입니다 ({len(tex)}곳): {tex[:2]}")
     return problems
 
 
