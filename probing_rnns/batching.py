@@ -20,9 +20,10 @@ class Batch:
     mask: torch.Tensor  # (B, T) True where a real token is
     labels: torch.Tensor | None = None  # (B,)
 
-    def to(self, device: torch.device | str) -> Batch:
-        labels = None if self.labels is None else self.labels.to(device)
-        return Batch(self.ids.to(device), self.lengths.to(device), self.mask.to(device), labels)
+    @property
+    def loss_terms(self) -> int:
+        """How many terms a classifier's mean loss over this batch averages: one per sequence."""
+        return len(self.ids)
 
 
 def pad_batch(
@@ -79,6 +80,11 @@ class PairBatch:
 
     src: Batch
     tgt: Batch
+
+    @property
+    def loss_terms(self) -> int:
+        """How many terms the mean loss over this batch averages: one per target token after `<bos>`."""
+        return int(self.tgt.mask[:, 1:].sum())
 
 
 def _collate(examples: list[tuple[Sequence[int], int]], **pad_kwargs) -> Batch:

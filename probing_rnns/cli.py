@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-from probing_rnns import sentiment, translation
+from probing_rnns import demo, sentiment, translation
 from probing_rnns.tokenizers import cache_dir
-from probing_rnns.training import load_checkpoint, save_checkpoint
-from probing_rnns.vocab import Vocab
 
 MODELS = {
     "rnn": dict(cell="rnn"),
@@ -39,51 +37,21 @@ def train(name: str, train_size: int, epochs: int) -> Path:
     cfg = replace(sentiment.LIVE, train_size=train_size, epochs=epochs, **MODELS[name])
     result = sentiment.run(cfg)
     path = model_path(name)
-    save_checkpoint(path, result["model"], cfg, vocab=result["vocab"].itos, metrics=result["metrics"])
+    sentiment.save_classifier(path, result["model"], cfg, result["vocab"], result["data"].tokenizer,
+                              result["metrics"])
     print(f"{name}: 평가 정확도 {result['metrics']['test_accuracy']:.1%} (리뷰 {train_size:,}개로 학습) → {path}")
     return path
-
-
-NO_MODELS = "학습된 모델이 없습니다. 먼저 `probing-rnns train --model bilstm`을 실행하세요."
 
 
 def trained_names() -> list[str]:
     return [name for name in MODELS if model_path(name).is_file()]
 
 
-@dataclass
-class Trained:
-    """A saved sentiment model, ready to predict."""
-
-    name: str
-    model: sentiment.Classifier
-    vocab: Vocab
-    cfg: sentiment.Config
-    metrics: dict
-
-    def predict(self, text: str) -> sentiment.TextPrediction:
-        return sentiment.predict_text(self.model, self.vocab, self.cfg, text)
-
-
-def load(name: str) -> Trained:
+def load(name: str) -> sentiment.SavedClassifier:
     path = model_path(name)
     if not path.is_file():
         raise FileNotFoundError(f"{name} 모델이 없습니다. 먼저 `probing-rnns train --model {name}`을 실행하세요 ({path}).")
-    saved = load_checkpoint(path)
-    cfg, vocab = sentiment.Config(**saved["config"]), Vocab(saved["vocab"])
-    model = sentiment.build_model(cfg, len(vocab))
-    model.load_state_dict(saved["model"])
-    return Trained(name, model, vocab, cfg, saved.get("metrics", {}))
-
-
-def notes(p: sentiment.TextPrediction) -> list[str]:
-    """Why a prediction deserves less trust: many unknown tokens, or a review cut to its first tokens."""
-    found = []
-    if p.unknown_rate >= 0.3:
-        found.append(f"모르는 토큰 {p.unknown_rate:.0%}: 믿기 어려운 예측")
-    if p.truncated:
-        found.append("앞부분만 읽음")
-    return found
+    return sentiment.load_classifier(path, name)
 
 
 def predict(text: str, names: list[str]) -> list[str]:
@@ -91,7 +59,7 @@ def predict(text: str, names: list[str]) -> list[str]:
     lines = []
     for name in names:
         p = load(name).predict(text)
-        note = f"  [{', '.join(notes(p))}]" if notes(p) else ""
+        note = f"  [{', '.join(p.notes())}]" if p.notes() else ""
         lines.append(f"{name:>7}: {p.label} (긍정 확률 {p.positive:.2f}){note}")
     return lines
 
@@ -131,14 +99,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.model not in MODELS and args.model != "all":
                 parser.error(f"모델은 {', '.join(MODELS)} 또는 all 가운데 하나입니다: {args.model!r}")
             if not names:
-                raise FileNotFoundError(NO_MODELS)
+                raise FileNotFoundError(demo.NO_MODELS)
             print("\n".join(predict(args.text, names)))
         elif args.action == "translate":
             print(translate(args.text, args.beam))
         else:
-            from probing_rnns.demo import serve  # here: demo imports this module
-
-            serve([load(name) for name in trained_names()], args.port, args.host)
+            demo.serve([load(name) for name in trained_names()], args.port, args.host)
     except (ValueError, OSError) as error:  # OSError: a missing model, a port in use
         print(f"probing-rnns: {error}", file=sys.stderr)
         return 2

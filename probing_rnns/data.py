@@ -26,7 +26,6 @@ SHA256 = {
     "nsmc/ratings_train.txt.gz": "e03b7d14e9e41be8d464a28057cd25d7396c53e67aa7fd5f7e552c59b0ee2940",
     "nsmc/ratings_test.txt.gz": "8ac9f64052f11dbf6ae0acb5e038f03d90a76f0eda7820cfb3a92d02edfcebda",
     "tatoeba_kor_eng/kor.txt.gz": "6c9d8de3e500306997e4083274fb0038ef521651ffb2b7923e4e607a59d09dbc",
-    "chatbot/ChatbotData.csv.gz": "287eb129695b577321c80ad397bb3c2279164d4ca577874d129fd3db5b30afe2",
 }
 
 T = TypeVar("T")

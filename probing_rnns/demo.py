@@ -15,12 +15,13 @@ import json
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from probing_rnns.cli import NO_MODELS, Trained, notes
+from probing_rnns.sentiment import SavedClassifier
 
 MAX_CHARS = 20_000  # longer requests are refused; the models read the first max_len tokens anyway
+NO_MODELS = "학습된 모델이 없습니다. 먼저 `probing-rnns train --model bilstm`을 실행하세요."
 
 
-def compare(models: list[Trained], text: str) -> dict:
+def compare(models: list[SavedClassifier], text: str) -> dict:
     """Every model's prediction for `text`, or an error message in Korean."""
     if len(text) > MAX_CHARS:
         return {"error": f"리뷰가 너무 깁니다 ({len(text):,}자). {MAX_CHARS:,}자 이하로 줄여 주세요."}
@@ -29,11 +30,11 @@ def compare(models: list[Trained], text: str) -> dict:
     except ValueError as error:  # an empty review
         return {"error": str(error)}
     return {"rows": [{"model": m.name, "label": p.label, "positive": p.positive, "unknown_rate": p.unknown_rate,
-                      "truncated": p.truncated, "test_accuracy": m.metrics.get("test_accuracy"), "notes": notes(p)}
+                      "truncated": p.truncated, "test_accuracy": m.metrics.get("test_accuracy"), "notes": p.notes()}
                      for m, p in predictions]}
 
 
-def make_server(models: list[Trained], port: int = 8000, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+def make_server(models: list[SavedClassifier], port: int = 8000, host: str = "127.0.0.1") -> ThreadingHTTPServer:
     """The demo server (port 0: any free port; see `server.server_address`). Call `serve_forever()` to run it."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -62,7 +63,7 @@ def make_server(models: list[Trained], port: int = 8000, host: str = "127.0.0.1"
     return ThreadingHTTPServer((host, port), Handler)
 
 
-def serve(models: list[Trained], port: int, host: str) -> None:
+def serve(models: list[SavedClassifier], port: int, host: str) -> None:
     if not models:
         raise FileNotFoundError(NO_MODELS)
     try:

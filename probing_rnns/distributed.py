@@ -10,8 +10,8 @@ torchrun starts N copies of the program, ranks 0 … N−1, each told its RANK a
 - every rank draws the same global batches (the same seeded sampler, so each epoch reshuffles identically on
   every rank) and keeps its own share of each (`share`): disjoint, and together the whole batch;
 - backward averages the gradients over ranks (all-reduce), so every rank takes the same optimizer step.
-  Each rank's mean loss is weighted by its share of the terms the batch's mean loss averages (reviews;
-  target tokens in translation), so the average is the whole batch's mean loss even when the shares
+  Each rank's mean loss is weighted by its share of the terms the batch's mean loss averages (the batch's
+  `loss_terms`: reviews; target tokens in translation), so the average is the whole batch's mean loss even when the shares
   differ in size (a batch of 5 reviews on 2 ranks: 3 + 2);
 - the epoch's training loss is averaged over ranks; rank 0 computes the validation score and sends it to the
   others, so early stopping stops every rank at the same epoch;
@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Protocol, Sequence
 
 import torch
 from torch import distributed as dist
@@ -33,7 +33,12 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
-from probing_rnns.batching import Batch, PairBatch
+
+class Shardable(Protocol):
+    """A batch that says how many terms its mean loss averages (e.g. a `batching.Batch`: one per example)."""
+
+    @property
+    def loss_terms(self) -> int: ...
 
 
 def world_size() -> int:
@@ -67,14 +72,9 @@ def share(indices: Sequence[int], rank: int, world_size: int) -> list[int]:
     return list(indices[rank::world_size])
 
 
-def loss_terms(batch: Batch | PairBatch) -> int:
-    """How many terms a batch's mean loss averages: one per review, or one per target token after <bos>."""
-    return int(batch.tgt.mask[:, 1:].sum()) if isinstance(batch, PairBatch) else len(batch.ids)
-
-
 @dataclass
 class Shard:
-    batch: Batch | PairBatch  # this rank's examples of one global batch, collated
+    batch: Shardable  # this rank's examples of one global batch, collated
     weight: float  # N × its share of the batch's loss terms: DDP's average of weighted mean losses = the batch mean
 
 
@@ -91,14 +91,14 @@ class ShardedBatches:
     def __len__(self) -> int:
         return len(self.loader)
 
-    def collate(self, indices: Sequence[int]) -> Batch | PairBatch:
+    def collate(self, indices: Sequence[int]) -> Shardable:
         return self.loader.collate_fn([self.loader.dataset[i] for i in indices])
 
     def __iter__(self) -> Iterator[Shard]:
         for indices in self.loader.batch_sampler:  # the same global batches on every rank
             mine = share(indices, self.rank, self.world_size)
             batch = self.collate(mine or indices[:1])
-            share_of_terms = loss_terms(batch) / loss_terms(self.collate(indices)) if mine else 0.0
+            share_of_terms = batch.loss_terms / self.collate(indices).loss_terms if mine else 0.0
             yield Shard(batch, self.world_size * share_of_terms)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import Iterable, Protocol, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -12,11 +12,18 @@ from probing_rnns import cells
 from probing_rnns.batching import Batch
 from probing_rnns.models import Classifier
 
-if TYPE_CHECKING:  # sentiment imports this module to measure every run
-    from probing_rnns.sentiment import Predictions
+
+class ScoredReviews(Protocol):
+    """Which reviews a classifier got right, and their lengths: e.g. `sentiment.Predictions`."""
+
+    @property
+    def correct(self) -> Tensor: ...  # (N,) bool
+
+    @property
+    def lengths(self) -> Tensor: ...  # (N,) tokens
 
 
-def accuracy_by_length(pred: Predictions, edges: Sequence[int]) -> list[dict]:
+def accuracy_by_length(pred: ScoredReviews, edges: Sequence[int]) -> list[dict]:
     """Accuracy per review-length bucket [edges[i], edges[i+1]) in tokens; None for an empty bucket (JSON-safe)."""
     correct = pred.correct  # (N,)
     rows = []

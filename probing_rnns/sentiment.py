@@ -1,10 +1,11 @@
-"""NSMC sentiment classification end to end: config → data → model → training → metrics."""
+"""NSMC sentiment classification end to end: config → data → model → training → metrics, and saved models."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import Iterable
+from pathlib import Path
+from typing import Iterable, Sequence
 
 import torch
 from torch.nn import functional as F
@@ -14,8 +15,8 @@ from probing_rnns.batching import Batch, make_loader
 from probing_rnns.data import DATA_SEED
 from probing_rnns.models import Classifier, Encoder, count_parameters
 from probing_rnns.probes import accuracy_by_length
-from probing_rnns.tokenizers import get_tokenizer, tokenize_corpus
-from probing_rnns.training import TrainConfig, fit, set_seed
+from probing_rnns.tokenizers import Tokenizer, get_tokenizer, load_tokenizer, saved_tokenizer, tokenize_corpus
+from probing_rnns.training import Callback, TrainConfig, fit, load_checkpoint, save_checkpoint, set_seed
 from probing_rnns.vocab import Vocab
 
 LENGTH_EDGES = (0, 10, 20, 40, 80, 129)  # review-length buckets (tokens) of every run's test accuracy; max_len 128
@@ -57,6 +58,7 @@ class SentimentData:
     train: Iterable[Batch]
     val: Iterable[Batch]
     test: Iterable[Batch]
+    tokenizer: Tokenizer  # a subword tokenizer learned from this run's training reviews
 
 
 def prepare_data(cfg: Config, progress: bool = True) -> SentimentData:
@@ -77,7 +79,8 @@ def prepare_data(cfg: Config, progress: bool = True) -> SentimentData:
         return make_loader(encoded, [r.label for r in reviews], cfg.batch_size, shuffle=shuffle, seed=cfg.seed,
                            pad_id=vocab.pad_id, padding_side=cfg.padding_side, max_len=cfg.max_len, bucket=cfg.bucket)
 
-    return SentimentData(vocab, loader("train", train, True), loader("val", val, False), loader("test", test, False))
+    return SentimentData(vocab, loader("train", train, True), loader("val", val, False), loader("test", test, False),
+                         tokenizer)
 
 
 def reviews_of_length(length: int, vocab: Vocab, tokenizer: str = "syllable", split: str = "test") -> tuple[torch.Tensor, torch.Tensor]:
@@ -148,10 +151,24 @@ class TextPrediction:
     unknown_rate: float  # share of the review's tokens that are not in the vocabulary (<unk>)
     truncated: bool  # the review was longer than cfg.max_len tokens and was cut
 
+    def notes(self) -> list[str]:
+        """Why the prediction deserves less trust, in Korean: many unknown tokens, or a review cut short."""
+        found = []
+        if self.unknown_rate >= 0.3:
+            found.append(f"모르는 토큰 {self.unknown_rate:.0%}: 믿기 어려운 예측")
+        if self.truncated:
+            found.append("앞부분만 읽음")
+        return found
 
-def predict_text(model: Classifier, vocab: Vocab, cfg: Config, text: str) -> TextPrediction:
-    """Sentiment of one review. An empty review is an error; unknown tokens and over-long reviews are reported."""
-    tokens = get_tokenizer(cfg.tokenizer)(text)
+
+def predict_text(model: Classifier, vocab: Vocab, cfg: Config, text: str,
+                 tokenizer: Tokenizer | None = None) -> TextPrediction:
+    """Sentiment of one review. An empty review is an error; unknown tokens and over-long reviews are reported.
+
+    `tokenizer`: the one the model was trained with; needed when it was learned from data (a subword model),
+    otherwise `cfg.tokenizer` names it.
+    """
+    tokens = (tokenizer or get_tokenizer(cfg.tokenizer))(text)
     if not tokens:
         raise ValueError("리뷰가 비어 있습니다. 문장을 입력하세요 (the review is empty).")
     ids = vocab.encode(tokens)
@@ -163,8 +180,40 @@ def predict_text(model: Classifier, vocab: Vocab, cfg: Config, text: str) -> Tex
     return TextPrediction("긍정" if positive >= 0.5 else "부정", positive, unknown, len(ids) > cfg.max_len)
 
 
-def run(cfg: Config, progress: bool = True) -> dict:
-    """Train one model under `cfg` and measure it on validation and test."""
+@dataclass(frozen=True)
+class SavedClassifier:
+    """A sentiment model saved by `save_classifier` and loaded with all it needs to read a new review."""
+
+    name: str
+    model: Classifier
+    vocab: Vocab
+    tokenizer: Tokenizer  # the training run's own (a learned subword model travels in the file)
+    cfg: Config
+    metrics: dict  # the run's test measurements, e.g. "test_accuracy"
+
+    def predict(self, text: str) -> TextPrediction:
+        return predict_text(self.model, self.vocab, self.cfg, text, self.tokenizer)
+
+
+def save_classifier(path: str | Path, model: Classifier, cfg: Config, vocab: Vocab, tokenizer: Tokenizer,
+                    metrics: dict) -> None:
+    """Weights, config, vocabulary, tokenizer and test measurements in one file, for `load_classifier`."""
+    save_checkpoint(path, model, cfg, vocab=vocab.itos, tokenizer=saved_tokenizer(tokenizer), metrics=metrics)
+
+
+def load_classifier(path: str | Path, name: str) -> SavedClassifier:
+    """The classifier `save_classifier` wrote to `path`, ready to predict."""
+    saved = load_checkpoint(path)
+    cfg, vocab = Config(**saved["config"]), Vocab(saved["vocab"])
+    model = build_model(cfg, len(vocab))
+    model.load_state_dict(saved["model"])
+    # Files saved before the tokenizer was: their tokenizer is one that needs no data.
+    tokenizer = load_tokenizer(saved["tokenizer"]) if "tokenizer" in saved else get_tokenizer(cfg.tokenizer)
+    return SavedClassifier(name, model.eval(), vocab, tokenizer, cfg, saved.get("metrics", {}))
+
+
+def run(cfg: Config, progress: bool = True, callbacks: Sequence[Callback] = ()) -> dict:
+    """Train one model under `cfg` and measure it on validation and test; `callbacks` watch `fit`."""
     set_seed(cfg.seed)
     prepared = prepare_data(cfg, progress)
     set_seed(cfg.seed)  # the model's initial weights depend on the seed only
@@ -178,7 +227,7 @@ def run(cfg: Config, progress: bool = True) -> dict:
         return metrics(p.labels, p.probs)["accuracy"]
 
     start = time.perf_counter()
-    history = fit(model, prepared.train, prepared.val, cfg, loss_fn, score_fn, progress)
+    history = fit(model, prepared.train, prepared.val, cfg, loss_fn, score_fn, progress, callbacks)
     train_seconds = time.perf_counter() - start
     val_pred, test_pred = (predict(model, loader, cfg.use_mask) for loader in (prepared.val, prepared.test))
     val, test = metrics(val_pred.labels, val_pred.probs), metrics(test_pred.labels, test_pred.probs)

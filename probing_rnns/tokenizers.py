@@ -1,5 +1,5 @@
 """Tokenizers: syllables (음절), Okt morphemes (형태소) and learned subwords (서브워드) for Korean, words for
-English; an on-disk cache for slow ones."""
+English; an on-disk cache for slow ones. Every tokenizer first normalises its text with `normalize_text`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ import io
 import json
 import os
 import re
+import sys
+import unicodedata
+from functools import cache
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -18,6 +21,27 @@ CACHE_ENV = "PROBING_RNNS_CACHE"
 SPACE = "▁"  # the syllable tokenizer's stand-in for a word boundary (SentencePiece uses the same mark)
 SUBWORD_VOCAB_SIZE = 8_000  # pieces of a subword model unless the name says otherwise ("bpe-4000")
 _SUBWORD_NAME = re.compile(r"(bpe|unigram)(?:-(\d+))?")
+
+
+@cache
+def _format_characters() -> dict[int, None]:
+    """Every Unicode format character (category Cf), as a `str.translate` table that deletes them."""
+    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}
+
+
+def normalize_text(text: str) -> str:
+    """The one text normalisation, applied by every tokenizer: invisible format characters out, then NFC.
+
+    Format characters (Unicode category Cf: the zero-width space U+200B, the joiners U+200C and U+200D, the
+    word joiner U+2060, the byte-order mark U+FEFF, the soft hyphen U+00AD, …) are invisible and mean nothing
+    to the models; Korean text needs none of them. NFC composes decomposed Hangul, as some macOS apps paste
+    it (ᄇ + ᅢ → 배), and maps CJK compatibility ideographs to their unified forms. It is not NFKC, which
+    would also turn compatibility jamo such as "ㅋ" into conjoining jamo.
+
+    >>> normalize_text("\u1107\u1162\u110b\u116e\u200b") == "배우"
+    True
+    """
+    return unicodedata.normalize("NFC", text.translate(_format_characters()))
 
 
 class Tokenizer(Protocol):
@@ -40,7 +64,7 @@ class SyllableTokenizer:
     cache_on_disk = False
 
     def __call__(self, text: str) -> list[str]:
-        return list(SPACE.join(text.split()))
+        return list(SPACE.join(normalize_text(text).split()))
 
     def detokenize(self, tokens: Sequence[str]) -> str:
         return "".join(tokens).replace(SPACE, " ")
@@ -63,7 +87,7 @@ class OktTokenizer:
         self._okt = Okt()
 
     def __call__(self, text: str) -> list[str]:
-        return self._okt.morphs(text, norm=self.norm, stem=self.stem)
+        return self._okt.morphs(normalize_text(text), norm=self.norm, stem=self.stem)
 
     def detokenize(self, tokens: Sequence[str]) -> str:
         return " ".join(tokens)  # Okt drops spacing, so this is only an approximation
@@ -72,9 +96,10 @@ class OktTokenizer:
 class SubwordTokenizer:
     """Subword pieces from a SentencePiece model (BPE or unigram) trained on training texts only.
 
-    Frequent words stay whole, rare ones split into pieces; `▁` starts a word. Whitespace is collapsed as in
-    SyllableTokenizer and characters are kept as they are (no NFKC, which would turn "ㅋ" into a conjoining
-    jamo), so the two see the same text and differ only in where they cut. Trained models are cached.
+    Frequent words stay whole, rare ones split into pieces; `▁` starts a word. Texts are normalised and their
+    whitespace collapsed as in SyllableTokenizer, and SentencePiece's own normalisation is off (its NFKC would
+    turn "ㅋ" into a conjoining jamo), so the two see the same text and differ only in where they cut.
+    Trained models are cached.
 
     >>> tok = SubwordTokenizer.train(reviews, vocab_size=8000)  # doctest: +SKIP
     >>> tok("아 더빙.. 진짜 짜증나네요 목소리")  # doctest: +SKIP
@@ -93,13 +118,26 @@ class SubwordTokenizer:
     def train(cls, texts: Sequence[str], vocab_size: int = SUBWORD_VOCAB_SIZE, model_type: str = "bpe") -> SubwordTokenizer:
         """Train on `texts` (or reuse the cached model trained on the same texts with the same settings)."""
         options = subword_options(vocab_size, model_type)
+        texts = [normalize_text(t) for t in texts]
         path = subword_model_path(texts, options)
         if not path.is_file():
             write_atomically(path, train_sentencepiece([_collapse_spaces(t) for t in texts], options))
         return cls(path, f"{model_type}-{vocab_size}")
 
+    @classmethod
+    def from_model(cls, model: bytes, name: str) -> SubwordTokenizer:
+        """The tokenizer of a serialized model (`model_bytes()`, e.g. saved with a classifier), cached by content."""
+        path = cache_dir() / "subword" / f"{name}-{hashlib.sha256(model).hexdigest()[:20]}.model"
+        if not path.is_file():
+            write_atomically(path, model)
+        return cls(path, name)
+
+    def model_bytes(self) -> bytes:
+        """The serialized SentencePiece model: all a saved classifier needs to tokenize like its training data."""
+        return self.model_path.read_bytes()
+
     def __call__(self, text: str) -> list[str]:
-        return self._sp.encode(_collapse_spaces(text), out_type=str)
+        return self._sp.encode(_collapse_spaces(normalize_text(text)), out_type=str)
 
     def detokenize(self, tokens: Sequence[str]) -> str:
         return "".join(tokens).replace(SPACE, " ").strip()
@@ -162,7 +200,7 @@ class EnglishTokenizer:
     _token = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 
     def __call__(self, text: str) -> list[str]:
-        return self._token.findall(text.lower())
+        return self._token.findall(normalize_text(text).lower())
 
     def detokenize(self, tokens: Sequence[str]) -> str:
         return re.sub(r" ([.,!?;:])", r"\1", " ".join(tokens))
@@ -186,6 +224,19 @@ def get_tokenizer(name: str, train_texts: Sequence[str] | None = None) -> Tokeni
     raise ValueError(f"unknown tokenizer {name!r}: use 'syllable', 'english', 'okt[-norm][-stem]' or 'bpe|unigram[-size]'")
 
 
+def saved_tokenizer(tokenizer: Tokenizer) -> dict:
+    """What rebuilds `tokenizer` in another process (see `load_tokenizer`): its name, and a learned model."""
+    model = tokenizer.model_bytes() if isinstance(tokenizer, SubwordTokenizer) else None
+    return {"name": tokenizer.name, "model": model}
+
+
+def load_tokenizer(saved: dict) -> Tokenizer:
+    """The tokenizer `saved_tokenizer` described: a learned one from its model, the others by name."""
+    if saved["model"] is not None:
+        return SubwordTokenizer.from_model(saved["model"], saved["name"])
+    return get_tokenizer(saved["name"])
+
+
 def cache_dir() -> Path:
     """`$PROBING_RNNS_CACHE` if set, else `~/.cache/probing_rnns`."""
     return Path(os.environ.get(CACHE_ENV, Path.home() / ".cache" / "probing_rnns")).expanduser()
@@ -195,7 +246,7 @@ def tokenize_corpus(texts: Sequence[str], tokenizer: Tokenizer, progress: bool =
     """Tokenize every text; a slow tokenizer's result is cached, keyed by tokenizer and texts."""
     if not tokenizer.cache_on_disk:
         return [tokenizer(t) for t in texts]
-    key = hashlib.sha256("\x00".join(texts).encode("utf-8")).hexdigest()[:20]
+    key = hashlib.sha256("\x00".join(map(normalize_text, texts)).encode("utf-8")).hexdigest()[:20]
     path = cache_dir() / "tokens" / f"{tokenizer.name}-{len(texts)}-{key}.json.gz"
     if path.is_file():
         return json.loads(gzip.decompress(path.read_bytes()))

@@ -8,7 +8,7 @@ import random
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -66,6 +66,41 @@ LossFn = Callable[[nn.Module, Any], torch.Tensor]  # (model, batch) -> scalar lo
 ScoreFn = Callable[[nn.Module, Iterable], float]  # (model, loader) -> validation score, higher is better
 
 
+@dataclass(frozen=True)
+class Step:
+    """What `fit` tells its callbacks after each optimizer step."""
+
+    epoch: int  # 1-based
+    step: int  # 0-based, counted over all epochs
+    loss: float  # the batch's training loss (under torchrun: this rank's share)
+    lr: float  # the learning rate the step used
+    grad_norm: float | None  # the gradient norm before clipping; None when neither clipping nor tracking
+
+
+class Callback:
+    """Watches `fit` without changing it (as minGPT's trainer callbacks): override the hooks you need.
+
+    `on_step` runs after every optimizer step, `on_epoch` after every epoch with the epoch's history record
+    (the dict `fit` returns in its list). Under torchrun every rank calls them.
+    """
+
+    def on_step(self, step: Step) -> None:
+        pass
+
+    def on_epoch(self, record: dict) -> None:
+        pass
+
+
+class StepLog(Callback):
+    """Keeps every step `fit` reports, in order: `log.steps`, e.g. each step's loss for a plot."""
+
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+
+    def on_step(self, step: Step) -> None:
+        self.steps.append(step)
+
+
 def fit(
     model: nn.Module,
     train_loader: Iterable,  # with a length: len(train_loader) steps per epoch
@@ -74,11 +109,13 @@ def fit(
     loss_fn: LossFn,
     score_fn: ScoreFn,
     progress: bool = True,
+    callbacks: Sequence[Callback] = (),
 ) -> list[dict]:
     """Train `model`, keep the weights of the best validation epoch, and return one record per epoch.
 
     The learning rate follows `lr_factor` over epochs × len(train_loader) steps. With `cfg.track_grad_norm`
     each record also has "grad_norms": the gradient norm of every step of the epoch, before clipping.
+    `callbacks` see every step and every epoch (see `Callback`); they cannot change the training.
     Under torchrun every rank trains on its share of each batch (see `probing_rnns.distributed`).
     """
     # Under torchrun: `model` wrapped in DDP, this rank's shards of the batches and the loss weighted by shard size.
@@ -90,7 +127,7 @@ def fit(
         optimizer, lambda step: lr_factor(step, total_steps, cfg.warmup_steps, cfg.schedule)
     )
     history: list[dict] = []
-    best_score, best_state, waited = -float("inf"), copy.deepcopy(model.state_dict()), 0
+    best_score, best_state, waited, step = -float("inf"), copy.deepcopy(model.state_dict()), 0, 0
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         start, losses, grad_norms = time.perf_counter(), [], []
@@ -99,19 +136,26 @@ def fit(
             loss = loss_fn(train_model, batch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            norm = None
             if cfg.clip or cfg.track_grad_norm:  # max_norm=inf measures the norm and leaves the gradients as they are
-                norm = nn.utils.clip_grad_norm_(model.parameters(), cfg.clip or math.inf)  # the norm before clipping
+                norm = nn.utils.clip_grad_norm_(model.parameters(), cfg.clip or math.inf).item()  # before clipping
                 if cfg.track_grad_norm:
-                    grad_norms.append(norm.item())
+                    grad_norms.append(norm)
+            lr = scheduler.get_last_lr()[0]
             optimizer.step()
             scheduler.step()
             losses.append(loss.item())
+            for callback in callbacks:
+                callback.on_step(Step(epoch, step, losses[-1], lr, norm))
+            step += 1
         train_seconds = time.perf_counter() - start
         score = distributed.from_main(lambda: score_fn(model, val_loader))
         train_loss = distributed.mean_over_ranks(float(np.mean(losses)))
         history.append({"epoch": epoch, "train_loss": train_loss, "val_score": score, "train_seconds": train_seconds})
         if cfg.track_grad_norm:
             history[-1]["grad_norms"] = grad_norms
+        for callback in callbacks:
+            callback.on_epoch(history[-1])
         if score > best_score:
             best_score, best_state, waited = score, copy.deepcopy(model.state_dict()), 0
         else:

@@ -7,13 +7,14 @@ import re
 import shutil
 import socket
 import threading
+import unicodedata
 import urllib.request
 from urllib.parse import quote
 
 import pytest
 
 from probing_rnns import cli, demo, sentiment
-from probing_rnns.training import save_checkpoint
+from probing_rnns.tokenizers import SyllableTokenizer
 from probing_rnns.vocab import Vocab
 from tools.screenshots import chromium, hangul_glyphs_are_distinct, ink, screenshot
 
@@ -26,7 +27,7 @@ def save_untrained(name: str, vocab: Vocab) -> None:
     """A tiny model with random weights, saved where `probing-rnns train --model name` would save it."""
     cfg = sentiment.Config(embed_dim=8, hidden_size=8, **cli.MODELS[name])
     model = sentiment.build_model(cfg, len(vocab))
-    save_checkpoint(cli.model_path(name), model, cfg, vocab=vocab.itos, metrics={"test_accuracy": 0.5})
+    sentiment.save_classifier(cli.model_path(name), model, cfg, vocab, SyllableTokenizer(), {"test_accuracy": 0.5})
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +62,11 @@ def test_every_trained_model_gets_a_row_in_training_order(models):
     for r, m in zip(rows, models):
         assert r["positive"] == pytest.approx(m.predict("정말 재미있는 영화였다").positive)
         assert r["label"] == ("긍정" if r["positive"] >= 0.5 else "부정")
+
+
+def test_decomposed_hangul_and_invisible_characters_change_no_prediction(models):
+    nfc = demo.compare(models, "배우들 연기가 정말 좋았다")["rows"]
+    assert demo.compare(models, unicodedata.normalize("NFD", "배우들 연기가 정말 좋았다") + "\u200b")["rows"] == nfc
 
 
 @pytest.mark.parametrize("text, error", [

@@ -49,7 +49,7 @@ def test_translation_shares_are_weighted_by_target_tokens():
     tgt = [[1, 7, 2], [1, 7, 7, 7, 7, 2], [1, 2], [1, 7, 7, 2], [1, 7, 2]]  # <bos> … <eos>: 2, 5, 1, 3, 2 loss terms
     pairs = make_pair_loader(src, tgt, batch_size=5, bucket=False)
     shards = [next(iter(distributed.ShardedBatches(pairs, rank, 2))) for rank in range(2)]
-    assert [distributed.loss_terms(s.batch) for s in shards] == [2 + 1 + 2, 5 + 3]
+    assert [s.batch.loss_terms for s in shards] == [2 + 1 + 2, 5 + 3]
     assert [s.weight for s in shards] == pytest.approx([2 * 5 / 13, 2 * 8 / 13])
 
 

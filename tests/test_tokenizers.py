@@ -1,7 +1,13 @@
+import unicodedata
+
 import pytest
 
 from probing_rnns import tokenizers
-from probing_rnns.tokenizers import SPACE, OktTokenizer, SubwordTokenizer, SyllableTokenizer, tokenize_corpus
+from probing_rnns.tokenizers import (SPACE, EnglishTokenizer, OktTokenizer, SubwordTokenizer, SyllableTokenizer,
+                                     normalize_text, tokenize_corpus)
+
+REVIEW = "배우들 연기가 정말 좋았다"
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"]  # zero-width space, joiners, BOM, soft hyphen
 
 
 def test_syllables_keep_word_boundaries():
@@ -112,3 +118,53 @@ def test_subword_empty_text_and_names(subword):
         tokenizers.get_tokenizer("bpe")  # a subword model needs its training texts
     with pytest.raises(ValueError, match="unknown tokenizer"):
         tokenizers.get_tokenizer("bpe-many", train_texts=SUBWORD_CORPUS)
+
+
+def test_normalize_text_composes_hangul_and_drops_invisible_characters():
+    decomposed = unicodedata.normalize("NFD", REVIEW)
+    assert decomposed != REVIEW and normalize_text(decomposed) == REVIEW
+    for mark in INVISIBLE:
+        assert normalize_text(f"정말{mark} 좋았다{mark}") == "정말 좋았다"
+    assert normalize_text("ㅋㅋ ㅠㅠ ㄹㅇ") == "ㅋㅋ ㅠㅠ ㄹㅇ"  # compatibility jamo stay (NFKC would change them)
+    assert normalize_text("\uf933") == "\u76e7"  # a CJK compatibility ideograph becomes the unified one
+    assert normalize_text("Ｆｕｌｌ　ｗｉｄｔｈ ①") == "Ｆｕｌｌ　ｗｉｄｔｈ ①"  # no NFKC folding
+    assert normalize_text("👨\u200d👩 🇰🇷") == "👨👩 🇰🇷"  # a joiner goes, the flag's regional letters stay
+
+
+def korean_tokenizers(okt, subword):
+    return {"syllable": SyllableTokenizer(), "okt": okt, "bpe": subword[0]}
+
+
+@pytest.mark.parametrize("name", ["syllable", "okt", "bpe"])
+def test_decomposed_hangul_tokenizes_like_composed_hangul(okt, subword, name):
+    tok = korean_tokenizers(okt, subword)[name]
+    decomposed = unicodedata.normalize("NFD", REVIEW)
+    assert len(decomposed) > len(REVIEW)
+    assert tok(decomposed) == tok(REVIEW)
+
+
+@pytest.mark.parametrize("name", ["syllable", "okt", "bpe"])
+@pytest.mark.parametrize("mark", INVISIBLE)
+def test_an_invisible_character_adds_no_token(okt, subword, name, mark):
+    tok = korean_tokenizers(okt, subword)[name]
+    assert tok(f"배우들{mark} 연기가 정말{mark}{mark} 좋았다{mark}") == tok(REVIEW)
+
+
+def test_english_tokens_ignore_invisible_characters():
+    assert EnglishTokenizer()("I\u200b'm a stu\u00addent.") == EnglishTokenizer()("I'm a student.")
+
+
+def test_subword_training_sees_normalised_texts(subword, tmp_path):
+    tok, calls = subword
+    decomposed = [unicodedata.normalize("NFD", t) + "\u200b" for t in SUBWORD_CORPUS]
+    assert SubwordTokenizer.train(decomposed, vocab_size=40).model_path == tok.model_path  # the same model
+    assert len(calls) == 1
+
+
+def test_a_saved_subword_tokenizer_is_rebuilt_from_its_bytes(subword, tmp_path, monkeypatch):
+    tok, _ = subword
+    saved = tokenizers.saved_tokenizer(tok)
+    monkeypatch.setenv(tokenizers.CACHE_ENV, str(tmp_path / "elsewhere"))  # another machine: an empty cache
+    rebuilt = tokenizers.load_tokenizer(saved)
+    assert rebuilt.name == tok.name and rebuilt("배우 감독 재밌다") == tok("배우 감독 재밌다")
+    assert tokenizers.load_tokenizer(tokenizers.saved_tokenizer(SyllableTokenizer()))("재미") == ["재", "미"]

@@ -6,7 +6,7 @@ import torch
 
 from probing_rnns import experiments, sentiment
 from probing_rnns.sentiment import Config, metrics
-from probing_rnns.training import load_checkpoint, save_checkpoint
+from probing_rnns.training import Callback, StepLog, load_checkpoint, save_checkpoint
 
 TINY = Config(train_size=400, val_size=200, test_size=200, epochs=2, batch_size=32, embed_dim=16, hidden_size=16, max_len=40)
 
@@ -149,3 +149,29 @@ def test_grad_norms_one_per_step_before_clipping():
     first = clipped["history"][0]["grad_norms"]
     assert first[0] == pytest.approx(unclipped["history"][0]["grad_norms"][0])  # same model, same batch
     assert min(first) > clip  # the recorded norm is the one before clipping
+
+
+class EpochLog(Callback):
+    def __init__(self):
+        self.records = []
+
+    def on_epoch(self, record):
+        self.records.append(dict(record))
+
+
+def test_callbacks_see_every_step_and_epoch_and_change_nothing():
+    cfg = replace(TINY, epochs=2, patience=5, warmup_steps=3, schedule="linear", track_grad_norm=True)
+    plain = sentiment.run(cfg, progress=False)
+    steps, epochs = StepLog(), EpochLog()
+    watched = sentiment.run(cfg, progress=False, callbacks=[steps, epochs])
+    assert watched["metrics"] == plain["metrics"]
+    assert [h["train_loss"] for h in watched["history"]] == [h["train_loss"] for h in plain["history"]]
+    per_epoch = len(watched["data"].train)
+    assert [s.step for s in steps.steps] == list(range(2 * per_epoch))
+    assert [s.epoch for s in steps.steps] == [1] * per_epoch + [2] * per_epoch
+    assert [s.grad_norm for s in steps.steps] == [n for h in plain["history"] for n in h["grad_norms"]]
+    assert steps.steps[0].lr == pytest.approx(cfg.lr / 3) and steps.steps[-1].lr < steps.steps[3].lr
+    first_epoch = [s.loss for s in steps.steps[:per_epoch]]
+    assert plain["history"][0]["train_loss"] == pytest.approx(sum(first_epoch) / per_epoch)
+    assert [r["epoch"] for r in epochs.records] == [1, 2]
+    assert epochs.records[1]["val_score"] == watched["history"][1]["val_score"]
