@@ -90,8 +90,8 @@ def plot_seed_spread(ax, records: list[dict], metric: str = "test_accuracy", ord
 
 def beam_tree_layout(prefixes: list[tuple[int, ...]]) -> dict[tuple[int, ...], tuple[float, float]]:
     """(x, y) for each node of a search tree given by its token prefixes (the root () included or not): x is the
-    depth, leaves take rows 0, -1, -2, … in depth-first order, a parent sits at the mean height of its children.
-    `prefixes` must be ordered best first within each parent (children are placed in that order)."""
+    depth, leaves take rows 0, -1, -2, … in depth-first order, a parent sits level with its first child, so each
+    hypothesis's best continuation runs straight on. `prefixes` are ordered best first within each parent."""
     children: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
     for prefix in prefixes:
         if prefix:
@@ -102,7 +102,7 @@ def beam_tree_layout(prefixes: list[tuple[int, ...]]) -> dict[tuple[int, ...], t
         kids = children.get(node, [])
         for kid in kids:
             next_row = visit(kid, next_row)
-        y = sum(place[k][1] for k in kids) / len(kids) if kids else -next_row
+        y = place[kids[0]][1] if kids else -next_row
         place[node] = (len(node), y)
         return next_row + (0 if kids else 1)
 
@@ -115,7 +115,7 @@ def _search_path(tokens: tuple[int, ...]) -> list[tuple[int, ...]]:
 
 
 def plot_beam_tree(trace: list, names, answer: tuple[int, ...], greedy: list | None = None,
-                   column_width: float = 1.6, row_height: float = 0.32):
+                   column_width: float = 1.3, row_height: float = 0.27):
     """The beam-search tree of one `decoding.beam_search(..., trace=trace)` run, drawn from the trace:
     every ranked continuation with its token (`names[id]`) and log p, kept / pruned / finished by <eos>;
     the search's answer `answer` (token ids) as a thick path and, from a beam-1 trace `greedy`, the path greedy
@@ -142,14 +142,23 @@ def plot_beam_tree(trace: list, names, answer: tuple[int, ...], greedy: list | N
     ax.set_facecolor("white")
     ax.axis("off")
     answer_path, on = _search_path(tuple(answer)), set(greedy_path)
-    for prefix, (x, y) in place.items():
+
+    def elbows(path: list[tuple[int, ...]]) -> tuple[list[float], list[float]]:
+        """Parent → child as right, down, right (a bracket), through every node of `path`."""
+        xs, ys = [place[path[0]][0]], [place[path[0]][1]]
+        for node in path[1:]:
+            (px, py), (x, y) = place[node[:-1]], place[node]
+            xs += [px + 0.5, px + 0.5, x]
+            ys += [py, y, y]
+        return xs, ys
+
+    for prefix in place:
         if prefix:
-            px, py = place[prefix[:-1]]
-            ax.plot([px, x], [py, y], color=PALETTE["pruned"].stroke, lw=0.8, zorder=1)
+            ax.plot(*elbows([prefix[:-1], prefix]), color=PALETTE["pruned"].stroke, lw=0.8, zorder=1)
     for path, role, style in ((greedy_path, "greedy_path", "--"), (answer_path, "beam_path", "-")):
-        points = [place[p] for p in path if p in place]
-        ax.plot([x for x, _ in points], [y for _, y in points], color=PALETTE[role].stroke, ls=style,
-                lw=3.2 if role == "beam_path" else 2.4, zorder=2, alpha=0.85)
+        if path:
+            ax.plot(*elbows([p for p in path if p in place]), color=PALETTE[role].stroke, ls=style,
+                    lw=3.2 if role == "beam_path" else 2.4, zorder=2, alpha=0.85)
     ax.text(0, place[()][1], "<bos>", ha="center", va="center", fontsize=9,
             bbox=dict(boxstyle="round,pad=0.3", fc="white", ec=PALETTE["prediction"].stroke))
     for prefix, c in nodes.items():

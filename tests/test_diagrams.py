@@ -127,7 +127,8 @@ def test_beam_tree_layout_puts_children_right_of_parents_and_leaves_on_their_own
         assert place[p][0] == place[p[:-1]][0] + 1
     leaves = [(2, 1), (2, 4), (3, 1)]
     assert [place[p][1] for p in leaves] == [0, -1, -2]  # depth-first, in the given order
-    assert place[(2,)][1] == -0.5 and place[()][1] == (-0.5 + -2) / 2
+    assert place[(2,)][1] == place[()][1] == 0  # level with the first child
+    assert place[(3,)][1] == -2
 
 
 def test_beam_tree_draws_every_candidate_and_both_paths_on_white():
@@ -147,6 +148,8 @@ def test_beam_tree_draws_every_candidate_and_both_paths_on_white():
     paths = {matplotlib.colors.to_hex(line.get_color()): line for line in ax.lines}
     beam_line = paths[diagrams.PALETTE["beam_path"].stroke]
     greedy_line = paths[diagrams.PALETTE["greedy_path"].stroke]
-    assert len(beam_line.get_xdata()) == 3 and len(greedy_line.get_xdata()) == 3  # <bos> → B → <eos>, → A → <eos>
-    assert list(beam_line.get_ydata()) != list(greedy_line.get_ydata())
+    # <bos> → B → <eos> and <bos> → A → <eos>: two steps each, drawn as brackets (3 points a step)
+    assert len(beam_line.get_xdata()) == len(greedy_line.get_xdata()) == 1 + 3 * 2
+    assert beam_line.get_xdata()[-1] == greedy_line.get_xdata()[-1] == 2  # both end at depth 2
+    assert beam_line.get_ydata()[-1] != greedy_line.get_ydata()[-1]  # at different <eos> nodes
     plt.close(fig)
