@@ -14,3 +14,21 @@ function splitQuery(query) {
   }
   return terms;
 }
+
+/**
+ * Highlight the words the reader typed ("어텐션"), not the bigrams they are searched as ("어텐",
+ * "텐션": the second no longer matches once the first is wrapped in a highlight). Replaces the
+ * highlight terms that searchtools.js's _parseQuery returns and stores for the opened page.
+ */
+if (typeof Search !== "undefined" && typeof Search._parseQuery === "function") {
+  const parseQuery = Search._parseQuery;
+  Search._parseQuery = (query) => {
+    // [query, searchTerms, excludedTerms, highlightTerms, objectTerms]
+    const parsed = parseQuery(query);
+    const words = query.toLowerCase().split(/\s+/).filter((word) => word && word[0] !== "-");
+    parsed[3] = new Set(words);
+    if (typeof SPHINX_HIGHLIGHT_ENABLED !== "undefined" && SPHINX_HIGHLIGHT_ENABLED)
+      localStorage.setItem("sphinx_highlight_terms", words.join(" "));
+    return parsed;
+  };
+}

@@ -33,7 +33,7 @@ def syllable_terms(run: str) -> list[str]:
 
 
 def query_terms(run: str) -> list[str]:
-    """What a query's run of Hangul syllables is searched as (mirrors splitQuery in korean_search.js)."""
+    """What a query's run of Hangul syllables is searched as (as splitQuery in korean_search.js)."""
     return [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
 
 

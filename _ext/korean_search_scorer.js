@@ -1,7 +1,7 @@
 /**
- * Search result scores (html_search_scorer, set by _ext/korean_search.py): Sphinx's defaults, plus a
- * bonus for a page whose title holds every word of the query, so the chapter about a word comes
- * before the pages that only use it. The query is read from the address, as searchtools.js reads it.
+ * Search result scores (html_search_scorer, set by _ext/korean_search.py): Sphinx's defaults, plus
+ * a bonus for a page whose title holds every word of the query, so the chapter about a word comes
+ * before the pages that only use it. The query is read from the address, as searchtools.js does.
  */
 var Scorer = {
   objNameMatch: 11,

@@ -3,29 +3,26 @@ check (tools/screenshots.py) fails when a page shows raw TeX."""
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
-import pytest
-
+from tests.browser import needs_chromium
 from tools.screenshots import chromium, raw_tex
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "_ext"))
 import offline_mathjax  # noqa: E402
 
-needs_chromium = pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("google-chrome")),
-                                    reason="chromium is not installed (apt-get install -y chromium fonts-nanum)")
 MATH_PAGE = """<!doctype html><meta charset="utf-8">{script}
-<p>점수 함수 <span class="math">\\(q^\\top m\\)</span>와 <span class="math">\\(v^\\top \\tanh(W_q q)\\)</span></p>
+<p>점수 함수 <span class="math">\\(q^\\top m\\)</span>와
+<span class="math">\\(v^\\top \\tanh(W_q q)\\)</span></p>
 <div class="math">\\[\\sum_s a_s m_s\\]</div>"""
 
 
 def test_raw_tex_is_found_in_prose_but_not_in_code():
     page = ("<p>식 \\(h_t = \\tanh(x_t)\\)을 봅니다</p><pre>re.compile(r'\\(')</pre>"
             "<script>const a = '\\\\(';</script><code>$$</code><div>\\[x\\]</div>")
-    found = raw_tex(page)  # \( \) in the paragraph, \[ \] in the div; nothing from pre, script, code
+    found = raw_tex(page)  # \( \) in the paragraph, \[ \] in the div; not pre, script, code
     assert len(found) == 4 and "re.compile" not in "".join(found)
     assert raw_tex("<p>식 <mjx-container><mjx-math>h</mjx-math></mjx-container>을 봅니다</p>") == []
 
@@ -55,8 +52,8 @@ def test_the_component_its_fonts_and_licence_are_copied(tmp_path):
 def test_the_copied_mathjax_renders_a_page_opened_from_disk_without_the_internet(tmp_path):
     offline_mathjax.copy_mathjax(offline_mathjax.mathjax_dir(), tmp_path)
     with_mathjax = tmp_path / "with.html"
-    with_mathjax.write_text(MATH_PAGE.format(script='<script defer src="mathjax/tex-mml-chtml.js"></script>'),
-                            encoding="utf-8")
+    script = '<script defer src="mathjax/tex-mml-chtml.js"></script>'
+    with_mathjax.write_text(MATH_PAGE.format(script=script), encoding="utf-8")
     without = tmp_path / "without.html"
     without.write_text(MATH_PAGE.format(script=""), encoding="utf-8")
     rendered = chromium("--dump-dom", "--virtual-time-budget=5000", with_mathjax.as_uri())

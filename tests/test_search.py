@@ -10,7 +10,6 @@ The browser tests on the site are slow. They use _build/html when it was built w
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 from urllib.parse import quote
@@ -18,16 +17,15 @@ from urllib.parse import quote
 import pytest
 from sphinx.search.en import SearchEnglish
 
+from tests.browser import needs_chromium
 from tools.screenshots import chromium
-from tools.site_search import (TITLE_WORDS, WORDS, build_without_execution, check_words, first_results,
-                               recall)
+from tools.site_search import (TITLE_WORDS, WORDS, build_without_execution, check_words,
+                               first_results, recall)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "_ext"))
 from korean_search import SearchKorean, split_query  # noqa: E402
 
-needs_chromium = pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("google-chrome")),
-                                    reason="chromium is not installed (apt-get install -y chromium fonts-nanum)")
 QUERIES = ["어텐션", "어텐션을", "셀", "LSTM의 셀 상태", "기울기 소실", "h_t와 c_t", "BLEU-4 점수",
            "셀프어텐션", "ㅋㅋ 재밌다", "running models", "  모델  "]
 TEXT = "LSTM의 셀 상태는 셀프어텐션을 쓰는 모델에서도 쓰입니다. 검증손실이 줄었습니다."
@@ -86,7 +84,8 @@ def test_the_browser_splits_and_stems_queries_as_python_does():
 
 def built_with_korean_search(site: Path) -> bool:
     language_data = site / "_static" / "language_data.js"
-    return language_data.is_file() and SearchKorean.js_splitter_code in language_data.read_text("utf-8")
+    return (language_data.is_file()
+            and SearchKorean.js_splitter_code in language_data.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +93,8 @@ def checks(tmp_path_factory):
     site = ROOT / "_build" / "html"
     if not built_with_korean_search(site):
         site, _ = build_without_execution(tmp_path_factory.mktemp("site"))
-    return {c.word: c for c in check_words(site, WORDS + [w for w in TITLE_WORDS if w not in WORDS])}
+    words = WORDS + [w for w in TITLE_WORDS if w not in WORDS]
+    return {c.word: c for c in check_words(site, words)}
 
 
 @pytest.mark.slow
@@ -103,6 +103,14 @@ def test_search_page_finds_every_page_that_contains_the_word(checks):
     words = [checks[w] for w in WORDS]
     missed = {c.word: sorted(c.missed) for c in words if c.missed}
     assert len(words) >= 20 and recall(words) >= 0.97, missed
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_search_page_highlights_the_words_not_their_bigrams(checks):
+    words = [checks[w] for w in WORDS]
+    assert any(c.highlighted for c in words)
+    assert {c.word: c.highlighted for c in words if not c.highlighted <= {c.word}} == {}
 
 
 @pytest.mark.slow

@@ -1,7 +1,7 @@
 """The built site's search, used as a reader uses it: `search.html?q=…` in headless Chromium.
 
     python tools/site_search.py _build/html            # recall and ranking on the built site
-    python tools/site_search.py --build /tmp/site      # build the site first, without executing chapters
+    python tools/site_search.py --build /tmp/site      # build it first, chapters not executed
 
 For every word in WORDS the search's result pages are compared with the pages whose text contains
 the word: the text of the page's article (`article.bd-article`, else Sphinx's `[role=main]`: not the
@@ -48,7 +48,8 @@ TITLE_WORDS = {"어텐션": "book/09_attention", "디코딩": "book/10_decoding"
                "용어집": "book/glossary"}
 
 # Opens search.html?q=WORD for each word in an iframe and waits for Sphinx's "search finished"
-# summary; fetches every page and keeps the text of its main block. Writes JSON into <pre id=out>.
+# summary and the results' excerpts; fetches every page and keeps its article's text.
+# Writes JSON into <pre id=out>.
 HARNESS = """<!doctype html><meta charset="utf-8"><pre id="out"></pre><script>
 const words = WORDS, pages = PAGES;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,11 +59,13 @@ async function searchFor(word) {
   for (let waited = 0; waited < 30000; waited += 50) {
     await sleep(50);
     const doc = frame.contentDocument, summary = doc && doc.querySelector("p.search-summary");
-    if (summary && summary.textContent.trim()) {
-      const links = [...doc.querySelectorAll("ul.search > li > a")];
-      frame.remove();
-      return links.map((a) => [a.getAttribute("href"), Number(a.dataset.score)]);
-    }
+    if (!summary || !summary.textContent.trim()) continue;  // still searching
+    const items = [...doc.querySelectorAll("ul.search > li")];
+    if (!items.every((li) => li.querySelector("p.context"))) continue;  // excerpts still loading
+    const marked = [...doc.querySelectorAll("ul.search .highlighted")];
+    frame.remove();
+    return {links: items.map((li) => li.querySelector("a").getAttribute("href")),
+            highlighted: marked.map((el) => el.textContent)};
   }
   frame.remove();
   return null;
@@ -88,6 +91,7 @@ class WordCheck:
     word: str
     containing: frozenset[str]  # pages whose main text contains the word
     found: tuple[str, ...]  # result pages in the order the search lists them (first occurrence)
+    highlighted: frozenset[str]  # the text marked in the results' excerpts
 
     @property
     def missed(self) -> frozenset[str]:
@@ -139,8 +143,10 @@ def serve(site: Path, harness: str) -> Iterator[str]:
 
 
 def run_searches(site: Path, words: list[str]) -> dict:
-    """{"results": {word: [[href, score], ...] or None}, "texts": {page: main text}} from Chromium."""
-    harness = HARNESS.replace("WORDS", json.dumps(words)).replace("PAGES", json.dumps(docnames(site)))
+    """{"results": {word: {"links": [href, ...], "highlighted": [text, ...]} or None},
+    "texts": {page: article text}} from Chromium."""
+    harness = HARNESS.replace("WORDS", json.dumps(words))
+    harness = harness.replace("PAGES", json.dumps(docnames(site)))
     with serve(site, harness) as url:
         dom = chromium("--dump-dom", "--virtual-time-budget=600000", url, timeout=600)
     start = dom.index('<pre id="out">') + len('<pre id="out">')
@@ -157,9 +163,10 @@ def check_words(site: Path, words: list[str]) -> list[WordCheck]:
         hits = answer["results"][word]
         if hits is None:
             raise RuntimeError(f"search.html?q={word}: the search did not finish")
-        found = tuple(dict.fromkeys(page_of(href) for href, _ in hits))
-        containing = frozenset(p for p, text in answer["texts"].items() if word.lower() in text.lower())
-        checks.append(WordCheck(word, containing, found))
+        found = tuple(dict.fromkeys(page_of(href) for href in hits["links"]))
+        containing = frozenset(page for page, text in answer["texts"].items()
+                               if word.lower() in text.lower())
+        checks.append(WordCheck(word, containing, found, frozenset(hits["highlighted"])))
     return checks
 
 
@@ -173,18 +180,20 @@ def build_without_execution(out: Path) -> tuple[Path, float]:
     """Build the book into out/_build/html with the chapters not executed; (html dir, seconds).
 
     Jupyter Book reads one config file, so a copy of _config.yml with execution off is written
-    next to the output; its local extension folders are made absolute (they are relative to the file).
+    next to the output, its local extension folders made absolute (they are relative to the file).
     """
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     config["execute"]["execute_notebooks"] = "off"
     extensions = config["sphinx"]["local_extensions"]
-    config["sphinx"]["local_extensions"] = {name: str(ROOT / folder) for name, folder in extensions.items()}
+    config["sphinx"]["local_extensions"] = {name: str(ROOT / folder)
+                                            for name, folder in extensions.items()}
     out.mkdir(parents=True, exist_ok=True)
     path = out / "_config.noexec.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     start = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--all", "-q",
-                    "--config", str(path), "--path-output", str(out)], check=True, capture_output=True)
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    subprocess.run([str(jupyter_book), "build", str(ROOT), "--all", "-q", "--config", str(path),
+                    "--path-output", str(out)], check=True, capture_output=True)
     return out / "_build" / "html", time.perf_counter() - start
 
 
@@ -197,20 +206,25 @@ def report(site: Path) -> int:
     words = [c for c in checks if c.word in WORDS]
     for c in words:
         print(f"{c.word}\t{len(c.containing)} pages\t{len(c.containing) - len(c.missed)} found\t"
-              f"missed: {' '.join(sorted(c.missed)) or '-'}\textra: {' '.join(sorted(c.extra)) or '-'}")
+              f"missed: {' '.join(sorted(c.missed)) or '-'}\t"
+              f"extra: {' '.join(sorted(c.extra)) or '-'}")
     extra = sum(len(c.extra) for c in words) / sum(len(c.found) for c in words)
-    print(f"recall {recall(words):.3f} over {len(words)} words; {extra:.1%} of results lack the word")
+    print(f"recall {recall(words):.3f} over {len(words)} words; "
+          f"{extra:.1%} of results lack the word")
     firsts = {w: page for w, page in first_results(checks).items() if w in TITLE_WORDS}
     wrong = {w: page for w, page in firsts.items() if page != TITLE_WORDS[w]}
-    print(f"title words ranked first: {len(firsts) - len(wrong)}/{len(firsts)}; wrong: {wrong or '-'}")
+    print(f"title words ranked first: {len(firsts) - len(wrong)}/{len(firsts)}; "
+          f"wrong: {wrong or '-'}")
     print(f"searchindex.js: {(site / 'searchindex.js').stat().st_size:,} bytes")
     return 0 if recall(words) >= 0.97 and not wrong else 1
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("site", nargs="?", type=Path, help="a built site (…/_build/html)")
-    parser.add_argument("--build", type=Path, metavar="OUT", help="build the site without execution into OUT")
+    parser.add_argument("--build", type=Path, metavar="OUT",
+                        help="build the site into OUT, chapters not executed")
     args = parser.parse_args(argv)
     site = args.site
     if args.build:
