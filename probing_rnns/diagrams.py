@@ -633,6 +633,56 @@ def attention_scores() -> Svg:
     return svg
 
 
+def _sublayer(svg: Svg, spine: float, branch: float, start: float, label: str, sub: str, role: str) -> float:
+    """A pre-LN sublayer beside the residual stream at x = `spine`: from height `start` a branch goes right,
+    up through layer norm and the sublayer, and back into a "+" on the stream; returns the "+"'s height."""
+    hidden, plus = _colour("hidden"), start - 118
+    svg.arrow([(spine, start), (spine, plus + 13)], hidden, 2.4)  # the stream passes the sublayer by
+    svg.arrow([(spine, start), (branch, start), (branch, start - 14)], hidden, 1.8)
+    svg.box(branch, start - 28, 104, 26, "층 정규화", size=12.5)
+    svg.arrow([(branch, start - 41), (branch, start - 53)], INK, 1.8)
+    svg.box(branch, start - 76, 206, 44, label, role, size=13.5, sub=sub, bold=True)
+    svg.arrow([(branch, start - 98), (branch, plus), (spine + 14, plus)], INK, 1.8)
+    svg.circle(spine, plus, 13, "+")
+    return plus
+
+
+def transformer_layers() -> Svg:
+    """A pre-LN encoder layer and decoder layer: the residual stream straight up, each sublayer a side branch
+    (layer norm, then attention or feed-forward) added back; the encoder's output is the decoder's memory."""
+    svg = Svg(820, 640, "트랜스포머의 인코더 층과 디코더 층 (pre-LN): 잔차 흐름과 그 옆의 하위 층")
+    hidden, attention = _colour("hidden"), _colour("attention")
+    panels = [(120, "인코더 층", [("멀티헤드 셀프 어텐션", "softmax($QK^⊤$/√$d$) $V$ · 패딩 마스크", "attention"),
+                                 ("피드포워드", "위치마다 같은 2층 망 (E → F → E)", "weight")]),
+              (520, "디코더 층", [("인과 셀프 어텐션", "앞 토큰만 봅니다 · 키/값 캐시", "attention"),
+                                 ("교차 어텐션", "질의: 디코더 · 키/값: 인코더 출력", "attention"),
+                                 ("피드포워드", "위치마다 같은 2층 망 (E → F → E)", "weight")])]
+    tops = []
+    for spine, title, sublayers in panels:
+        svg.text(spine + 90, 620, title, 15, bold=True)
+        svg.box(spine + 80, 568, 250, 34, "토큰 임베딩 + 위치 인코딩", "token", size=13)
+        start = 530
+        svg.arrow([(spine, 551), (spine, start)], hidden, 2.4, head=False)
+        svg.frame(spine - 40, start - 140 * len(sublayers) + 2, 310, 140 * len(sublayers) + 14, dashed=True)
+        svg.text(spine + 262, start - 140 * len(sublayers) + 18, "× L", 14, MUTED, anchor="end")
+        for label, sub, role in sublayers:
+            plus = _sublayer(svg, spine, spine + 150, start, label, sub, role)
+            start = plus - 22
+            svg.arrow([(spine, plus - 13), (spine, start)], hidden, 2.4, head=False)
+        tops.append(start)
+    # outputs: the encoder's feeds the decoder's cross-attention from the right
+    enc_top, dec_top = tops
+    svg.arrow([(120, enc_top), (120, enc_top - 22)], hidden, 2.4)
+    svg.box(200, enc_top - 40, 190, 34, "인코더 출력 (메모리)", "hidden", size=13)
+    svg.arrow([(200, enc_top - 57), (200, 22), (800, 22), (800, 314), (774, 314)], attention, 2, halo=True)
+    svg.text(208, 110, "키·값으로", 12.5, attention, anchor="start")
+    svg.arrow([(520, dec_top), (520, dec_top - 18)], hidden, 2.4)
+    svg.box(600, dec_top - 42, 230, 48, "다음 토큰의 확률", size=13.5, sub="층 정규화 → 선형 → softmax", bold=True)
+    svg.arrow([(20, 620), (48, 620)], hidden, 2.4)
+    svg.text(54, 620, "잔차 흐름", 12.5, hidden, anchor="start")
+    return svg
+
+
 FIGURES: dict[str, Callable[[], Svg]] = {
     "lstm_cell": lstm_cell,
     "gru_cell": gru_cell,
@@ -644,6 +694,7 @@ FIGURES: dict[str, Callable[[], Svg]] = {
     "padding_packing": padding_packing,
     "teacher_forcing": teacher_forcing,
     "attention_scores": attention_scores,
+    "transformer_layers": transformer_layers,
 }
 
 
