@@ -17,6 +17,7 @@ from probing_rnns.models import Classifier, Encoder, count_parameters
 from probing_rnns.probes import accuracy_by_length
 from probing_rnns.tokenizers import Tokenizer, get_tokenizer, load_tokenizer, saved_tokenizer, tokenize_corpus
 from probing_rnns.training import Callback, TrainConfig, fit, load_checkpoint, save_checkpoint, set_seed
+from probing_rnns.transformer import TransformerEncoder
 from probing_rnns.vocab import Vocab
 
 LENGTH_EDGES = (0, 10, 20, 40, 80, 129)  # review-length buckets (tokens) of every run's test accuracy; max_len 128
@@ -45,6 +46,11 @@ class Config(TrainConfig):
     dropout: float = 0.3
     pooling: str = "last"
     use_mask: bool = True  # False: the encoder reads padding like any token
+    # cell="transformer" (probing_rnns.transformer, chapter 20): width embed_dim, num_layers layers, the
+    # dropout inside too; hidden_size, impl and bidirectional are the recurrent encoder's and do not apply
+    n_heads: int = 4
+    ff_size: int = 256  # the feed-forward network's width
+    positional: str = "sinusoidal"  # "sinusoidal", "learned" or "none" (a bag of tokens)
 
 
 # The small, seeded setting every classifier chapter trains live (about a minute on 2 CPU cores);
@@ -98,6 +104,10 @@ def reviews_of_length(length: int, vocab: Vocab, tokenizer: str = "syllable", sp
 
 
 def build_model(cfg: Config, vocab_size: int) -> Classifier:
+    if cfg.cell == "transformer":
+        encoder = TransformerEncoder(vocab_size, cfg.embed_dim, cfg.n_heads, cfg.ff_size, cfg.num_layers, cfg.max_len,
+                                     cfg.positional, cfg.dropout)
+        return Classifier(encoder, cfg.pooling, cfg.dropout)
     encoder = Encoder(vocab_size, cfg.embed_dim, cfg.hidden_size, cfg.cell, cfg.num_layers, cfg.bidirectional,
                       dropout=cfg.dropout if cfg.num_layers > 1 else 0.0, impl=cfg.impl)
     return Classifier(encoder, cfg.pooling, cfg.dropout)

@@ -36,8 +36,8 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor |
     scores = q @ k.transpose(-2, -1)  # (B, n, T, S)
     if scale:
         scores = scores / math.sqrt(q.shape[-1])
-    if mask is not None:
-        scores = scores.masked_fill(~mask, float("-inf"))
+    if mask is not None:  # the lowest float, not -inf: exp() still gives 0, and a query with no key to look
+        scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)  # at (an empty review) gets no NaN
     weights = torch.softmax(scores, dim=-1)  # (B, n, T, S)
     return F.dropout(weights, dropout) @ v if dropout else weights @ v, weights
 

@@ -25,6 +25,7 @@ from probing_rnns.models import Encoder, count_parameters
 from probing_rnns.seq2seq import Decoder, Seq2Seq
 from probing_rnns.tokenizers import cache_dir, get_tokenizer, tokenize_corpus
 from probing_rnns.training import TrainConfig, fit, load_checkpoint, save_checkpoint, set_seed
+from probing_rnns.transformer import TransformerSeq2Seq
 from probing_rnns.vocab import Vocab
 
 
@@ -48,6 +49,12 @@ class Config(TrainConfig):
     attention: str = "dot"  # "none", "dot", "general" or "concat"
     dropout: float = 0.2
     teacher_forcing: float = 1.0
+    # cell="transformer" (probing_rnns.transformer, chapter 20): width embed_dim, num_layers encoder and decoder
+    # layers each, the dropout inside; hidden_size, bidirectional and attention are the recurrent model's
+    n_heads: int = 4
+    ff_size: int = 256  # the feed-forward network's width
+    num_layers: int = 2
+    positional: str = "sinusoidal"  # "sinusoidal", "learned" or "none"
     # decoding
     max_output_len: int = 30
     beam_sizes: tuple[int, ...] = ()  # also BLEU with these beams, α = 0 and 1 (val and test)
@@ -109,7 +116,11 @@ def prepare_data(cfg: Config, progress: bool = True) -> Corpus:
     return Corpus(src_vocab, tgt_vocab, splits, loader("train", True), loader("val", False))
 
 
-def build_model(cfg: Config, src_vocab_size: int, tgt_vocab_size: int) -> Seq2Seq:
+def build_model(cfg: Config, src_vocab_size: int, tgt_vocab_size: int) -> Seq2Seq | TransformerSeq2Seq:
+    if cfg.cell == "transformer":
+        max_len = max(cfg.max_tokens, cfg.max_output_len) + 1  # the target side reads <bos> first
+        return TransformerSeq2Seq(src_vocab_size, tgt_vocab_size, cfg.embed_dim, cfg.n_heads, cfg.ff_size,
+                                  cfg.num_layers, max_len, cfg.positional, cfg.dropout)
     encoder = Encoder(src_vocab_size, cfg.embed_dim, cfg.hidden_size, cfg.cell, bidirectional=cfg.bidirectional)
     decoder = Decoder(tgt_vocab_size, cfg.embed_dim, encoder.output_size, encoder.output_size, cfg.cell,
                       cfg.attention, cfg.dropout)

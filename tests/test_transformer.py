@@ -1,12 +1,13 @@
 import math
+from dataclasses import replace
 
 import pytest
 import torch
 from torch import nn
 
-from probing_rnns import decoding
+from probing_rnns import decoding, sentiment, translation
 from probing_rnns.batching import pad_batch
-from probing_rnns.models import Classifier
+from probing_rnns.models import Classifier, count_parameters
 from probing_rnns.transformer import (DecoderLayer, EncoderLayer, MultiheadAttention, TransformerEncoder,
                                       TransformerSeq2Seq, scaled_dot_product_attention, sinusoids)
 
@@ -186,3 +187,28 @@ def test_only_teacher_forcing():
     model, src = seq2seq(), torch.tensor([[4, 5]])
     with pytest.raises(ValueError, match="teacher forcing"):
         model(src, src != 0, torch.tensor([[1, 4, 2]]), teacher_forcing=0.5)
+
+
+def test_an_empty_review_gives_finite_logits_and_gradients():
+    classifier = Classifier(encoder("sinusoidal"), pooling="mean")
+    batch = pad_batch([[4, 5, 6], []])  # the second review has no token: every key is masked
+    logits = classifier(batch.ids, batch.mask)  # (B, C)
+    logits.sum().backward()
+    assert torch.isfinite(logits).all()
+    assert all(torch.isfinite(p.grad).all() for p in classifier.parameters() if p.grad is not None)
+
+
+def test_sentiment_config_builds_a_transformer_the_size_of_the_lstm():
+    transformer = replace(sentiment.LIVE, cell="transformer", pooling="mean")
+    sizes = [count_parameters(sentiment.build_model(cfg, 1_000)) for cfg in (sentiment.LIVE, transformer)]
+    assert isinstance(sentiment.build_model(transformer, 1_000).encoder, TransformerEncoder)
+    assert abs(sizes[1] - sizes[0]) / sizes[0] < 0.01  # one layer of width 128 and feed-forward 256
+
+
+def test_translation_config_builds_a_transformer_that_translates():
+    torch.manual_seed(0)
+    model = translation.build_model(replace(translation.LIVE, cell="transformer"), 30, 40)
+    assert isinstance(model, TransformerSeq2Seq)
+    greedy = translation.translate_ids(model, [5, 6, 7], max_len=translation.LIVE.max_output_len)
+    beam = translation.translate_ids(model, [5, 6, 7], beam_size=3, max_len=translation.LIVE.max_output_len)
+    assert len(greedy) <= translation.LIVE.max_output_len and len(beam) <= translation.LIVE.max_output_len
