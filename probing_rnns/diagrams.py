@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 
 FONTS = "'Nanum Gothic', NanumGothic, 'Noto Sans CJK KR', sans-serif"
 INK, MUTED, FRAME, PAPER = "#202124", "#5f6368", "#dadce0", "#ffffff"
+TEXT_SCALE = 1.15  # the figures are shown about 15% narrower than drawn: text sizes below are as seen
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,8 @@ class Svg:
     def text(self, x: float, y: float, label: str, size: float = 14, color: str = INK, anchor: str = "middle",
              bold: bool = False) -> None:
         weight = ' font-weight="bold"' if bold else ""
-        self.parts.append(f'<text x="{x:g}" y="{y:g}" font-size="{size:g}" fill="{color}" text-anchor="{anchor}" '
-                          f'dominant-baseline="central"{weight}>{markup(label)}</text>')
+        self.parts.append(f'<text x="{x:g}" y="{y:g}" font-size="{size * TEXT_SCALE:.4g}" fill="{color}" '
+                          f'text-anchor="{anchor}" dominant-baseline="central"{weight}>{markup(label)}</text>')
 
     def box(self, cx: float, cy: float, w: float, h: float, label: str = "", role: Role | str = OPERATION,
             size: float = 14, dashed: bool = False, radius: float = 7, bold: bool = False, sub: str = "",
@@ -351,7 +352,7 @@ def bptt() -> Svg:
     """The unrolled RNN with the gradient flowing back (thinner at each step), and the LSTM's cell-state path."""
     svg = Svg(780, 470, "시간 펼침 역전파: RNN의 기울기는 시점마다 줄고, LSTM의 셀 상태 경로는 망각 게이트만 곱합니다")
     red, xs = _colour("gradient"), [130, 250, 370, 490, 610]
-    svg.text(24, 26, "RNN: 한 시점 거슬러 갈 때마다 야코비 행렬 $J_s$ = diag(1 − $h_s$²) $W_{hh}$를 곱합니다",
+    svg.text(24, 26, "RNN: 한 시점 거슬러 갈 때마다 야코비 행렬 $J_s$ = diag(1 − $h_s^2$) $W_{hh}$를 곱합니다",
              14, anchor="start", bold=True)
     _chain(svg, 140, "hidden", "h", xs, inputs=True)
     svg.box(722, 140, 50, 36, "$L$", "gradient", size=16)
@@ -405,7 +406,7 @@ def bidirectional_stacked() -> Svg:
         svg.arrow([(x, 328), (x, 266)], INK, 1.8)
         svg.box(x, 488, 44, 28, f"$x_{t}$", "token", size=15)
         svg.arrow([(x, 473), (x, 434)], MUTED, 1.8)
-    svg.text(xs[-1] + 60, 90, "출력 (B, T, 2H)", 13, MUTED, anchor="start")
+    svg.text(806, 90, "출력 (B, T, 2H)", 13, MUTED, anchor="end")
     svg.text(xs[0] - 14, 297, "[→ ; ←] 이어 붙여 2H", 12.5, MUTED, anchor="end")
     svg.text(xs[-1] + 20, 297, "층 사이 드롭아웃", 12.5, MUTED, anchor="start")
     _bidirectional_layer(svg, 212, xs, 2, "2층")
@@ -436,14 +437,14 @@ def reverse_direction_mask() -> Svg:
         svg.arrow([(x, 127), (x, 102)], MUTED, 1.6)
         if k:
             svg.arrow([(x - 29, 85), (xs[k - 1] + 29, 85)], hidden, 2.2)
-    svg.text((xs[3] + xs[5]) / 2, 47, "패딩을 세 번 읽고 나서야 진짜 토큰에 닿습니다", 12.5, red)
+    svg.text(xs[4] - 30, 47, "패딩을 세 번 읽고 나서야 진짜 토큰에 닿습니다", 12.5, red)
     svg.arrow([(xs[0] - 29, 85), (xs[0] - 52, 85)], hidden, 2.2)
     svg.box(92, 85, 136, 44, "최종 상태", "wrong", size=13, sub="패딩 없이 읽은 것과 다름")
     # with a mask: the padding steps pass the state on unchanged
     svg.text(24, 190, "마스크", 15, anchor="start", bold=True)
     svg.text(xs[-1] + 66, 262, "h = 0", 13, MUTED)
     svg.arrow([(xs[-1] + 66, 250), (xs[-1] + 66, 225), (xs[2] + 29, 225)], MUTED, 2, dashed=True)
-    svg.text((xs[3] + xs[5]) / 2, 262, "패딩 자리: 상태를 고치지 않고 그대로 넘김", 12.5, MUTED)
+    svg.text(xs[4] - 30, 262, "패딩 자리: 상태를 고치지 않고 그대로 넘김", 12.5, MUTED)
     for k, x in enumerate(xs[:3]):
         svg.box(x, 225, 58, 32, "←", "hidden", size=17, bold=True)
         svg.arrow([(x, 159), (x, 208)], MUTED, 1.6)
@@ -492,8 +493,8 @@ def padding_packing() -> Svg:
     reviews = [["최", "고"], ["정", "말", "▁", "재", "미", "없", "다"], ["굿"]]
     T, cell = 7, 34
     svg.text(24, 26, "패딩(오른쪽) + 마스크", 15, anchor="start", bold=True)
-    svg.text(24, 52, "ids (B, T)", 12.5, MUTED, anchor="start")
-    svg.text(24, 182, "mask (B, T): 1 = 진짜 토큰, 0 = 패딩", 12.5, MUTED, anchor="start")
+    svg.text(24, 47, "ids (B, T)", 12.5, MUTED, anchor="start")
+    svg.text(24, 176, "mask (B, T): 1 = 진짜 토큰, 0 = 패딩", 12.5, MUTED, anchor="start")
     for b, tokens in enumerate(reviews):
         for t in range(T):
             x, real = 40 + cell * t, t < len(tokens)
@@ -505,7 +506,7 @@ def padding_packing() -> Svg:
     svg.text(346, 88, "패킹", 13, bold=True)
     svg.text(346, 128, "길이순", 12, MUTED)
     svg.text(430, 26, "패킹 (packed sequence)", 15, anchor="start", bold=True)
-    svg.text(430, 52, "시점마다 아직 끝나지 않은 리뷰만", 12.5, MUTED, anchor="start")
+    svg.text(430, 47, "시점마다 아직 끝나지 않은 리뷰만", 12.5, MUTED, anchor="start")
     by_length = sorted(reviews, key=len, reverse=True)
     for t in range(T):
         x = 446 + 46 * t
@@ -517,8 +518,7 @@ def padding_packing() -> Svg:
     svg.text(430, 205, "batch_sizes: 시점마다 계산할 리뷰 수", 12.5, MUTED, anchor="start")
     svg.text(430, 245, "RNN은 리뷰마다 자기 길이만큼만 읽고,", 13, anchor="start")
     svg.text(430, 268, "최종 상태는 각 리뷰의 마지막 진짜 토큰에서 나옵니다.", 13, anchor="start")
-    svg.text(430, 296, "▁: 띄어쓰기 자리 · torch.nn 층은 마스크가 있을 때 이 모양으로 읽습니다", 12, MUTED,
-             anchor="start")
+    svg.text(430, 298, "▁: 띄어쓰기 자리", 12.5, MUTED, anchor="start")
     return svg
 
 
@@ -620,7 +620,7 @@ def attention_scores() -> Svg:
     svg.arrow([(cx, 110), (cx, 96)], attention, 2.2)
     # shared by all three
     svg.arrow([(16, 392), (784, 392)], FRAME, 1.2, head=False)
-    svg.text(24, 414, "세 함수 모두 그다음은 같습니다 (원문 토큰 s = 1 … S마다 점수 하나)", 13.5, MUTED, anchor="start")
+    svg.text(24, 409, "세 함수 모두 그다음은 같습니다 (원문 토큰마다 점수 하나)", 13.5, MUTED, anchor="start")
     steps = [(90, "$e_1 … e_S$", "attention"), (245, "패딩 자리 −∞", "padding"), (385, "softmax", OPERATION),
              (515, "$a_1 … a_S$", "attention"), (655, "$c$ = Σ $a_s m_s$", "hidden")]
     widths = [110, 126, 90, 104, 136]
@@ -628,8 +628,8 @@ def attention_scores() -> Svg:
         svg.box(x, 455, w, 34, label, role, size=14.5, dashed=role == "padding")
     for (x0, _, _), (x1, _, _), w0, w1 in zip(steps, steps[1:], widths, widths[1:]):
         svg.arrow([(x0 + w0 / 2, 455), (x1 - w1 / 2, 455)], INK, 1.8)
-    svg.text(655, 424, "문맥 벡터", 12.5, MUTED)
-    svg.text(515, 424, "합이 1인 가중치", 12.5, MUTED)
+    svg.text(655, 428, "문맥 벡터", 12.5, MUTED)
+    svg.text(515, 428, "합이 1인 가중치", 12.5, MUTED)
     return svg
 
 
