@@ -277,6 +277,57 @@ def normalized_config(experiment: str, record: dict) -> dict:
     return as_json(asdict(config_from_dict(config_class, record["config"])))
 
 
+@dataclass(frozen=True)
+class SharedBaseline:
+    """One setting stored by two experiments (a probe's baseline and the run it repeats), seed by seed."""
+
+    seeds: tuple[int, ...]  # seeds stored by both
+    same_config: bool  # the normalised configs are equal for every one of them
+    differing: tuple[tuple[int, float, float], ...]  # (seed, metric in a, in b) where any metric differs
+
+    @property
+    def identical(self) -> bool:
+        return self.same_config and bool(self.seeds) and not self.differing
+
+    def verdict(self) -> str:
+        """A Korean clause for the chapters: are the stored numbers the same?"""
+        if self.identical:
+            return f"결과 파일의 숫자도 시드 {len(self.seeds)}개 모두에서 똑같습니다"
+        return "결과 파일의 숫자는 " + ", ".join(f"시드 {s}에서 다릅니다({' 대 '.join(distinct(a, b))})"
+                                                 for s, a, b in self.differing)
+
+
+def distinct(a: float, b: float) -> tuple[str, str]:
+    """a and b with just enough significant digits to tell them apart (4 at least)."""
+    digits = next((d for d in range(4, 17) if f"{a:.{d}g}" != f"{b:.{d}g}"), 17)
+    return f"{a:.{digits}g}", f"{b:.{digits}g}"
+
+
+def shared_baseline(a: tuple[str, str], b: tuple[str, str], metric: str) -> SharedBaseline:
+    """Compare experiment a[0]'s model a[1] with experiment b[0]'s model b[1]: configs and every metric both
+    files hold, for each seed stored by both (`metric` is the one quoted where they differ)."""
+    runs = [{r["seed"]: r for r in load_results(experiment) if r["model"] == model}
+            for experiment, model in (a, b)]
+    seeds = tuple(sorted(set(runs[0]) & set(runs[1])))
+    same_config = all(normalized_config(a[0], runs[0][s]) == normalized_config(b[0], runs[1][s])
+                      for s in seeds)
+    differing = []
+    for s in seeds:
+        first, second = runs[0][s]["metrics"], runs[1][s]["metrics"]
+        if any(first[k] != second[k] for k in set(first) & set(second)):  # older files hold fewer metrics
+            differing.append((s, first[metric], second[metric]))
+    return SharedBaseline(seeds, same_config, tuple(differing))
+
+
+def validation_means(experiment: str, metric: str = "val_accuracy") -> dict[str, float]:
+    """Each registered model's mean validation score over its seeds: what a choice between models rests on."""
+    scores: dict[str, list[float]] = {}
+    for record in load_results(experiment):
+        if record["model"] in EXPERIMENTS[experiment].variants:
+            scores.setdefault(record["model"], []).append(record["metrics"][metric])
+    return {model: statistics.fmean(values) for model, values in scores.items()}
+
+
 def registered_config(experiment: str, record: dict) -> dict:
     """The config the experiment registers for the record's model and seed (with its overrides)."""
     spec = EXPERIMENTS[experiment]
