@@ -2,13 +2,14 @@
 #   make book   build the book with every chapter executed  → _build/html/index.html
 #   make test   unit tests + every chapter executed by nbval
 #   (make slides: lecture slides from the executed chapters, after make book;
-#    make screenshots: the front page and a chapter in headless Chromium, after make book)
+#    make screenshots: the front page and a chapter in headless Chromium, after make book;
+#    make pdf: the whole book as one PDF)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SETUP  := $(VENV)/.setup-done
 
-.PHONY: setup test test-slow book slides screenshots clean
+.PHONY: setup test test-slow book slides screenshots pdf clean
 
 setup: $(SETUP)
 
@@ -36,6 +37,11 @@ slides: book
 # the built site in headless Chromium → _build/screenshots/*.png; fails if Korean does not render
 screenshots: $(SETUP)
 	$(BIN)/python tools/screenshots.py _build/html _build/screenshots
+
+# the whole book as one PDF: the single-page build (executed chapters from the cache) printed by
+# headless Chromium → _build/pdf/probing-rnns.pdf; fails without every chapter, Hangul or embedded fonts
+pdf: $(SETUP)
+	$(BIN)/python tools/pdf.py _build/pdf/probing-rnns.pdf
 
 clean:
 	rm -rf _build

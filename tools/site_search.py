@@ -176,8 +176,8 @@ def recall(checks: list[WordCheck]) -> float:
     return 1 - sum(len(c.missed) for c in checks) / containing
 
 
-def build_without_execution(out: Path) -> tuple[Path, float]:
-    """Build the book into out/_build/html with the chapters not executed; (html dir, seconds).
+def build_without_execution(out: Path, builder: str = "html") -> tuple[Path, float]:
+    """Build the book into out/_build/<builder> with the chapters not executed; (its dir, seconds).
 
     Jupyter Book reads one config file, so a copy of _config.yml with execution off is written
     next to the output, its local extension folders made absolute (they are relative to the file).
@@ -193,8 +193,8 @@ def build_without_execution(out: Path) -> tuple[Path, float]:
     start = time.perf_counter()
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     subprocess.run([str(jupyter_book), "build", str(ROOT), "--all", "-q", "--config", str(path),
-                    "--path-output", str(out)], check=True, capture_output=True)
-    return out / "_build" / "html", time.perf_counter() - start
+                    "--builder", builder, "--path-output", str(out)], check=True, capture_output=True)
+    return out / "_build" / builder, time.perf_counter() - start
 
 
 def first_results(checks: list[WordCheck]) -> dict[str, str]:

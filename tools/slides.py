@@ -18,6 +18,7 @@ from nbconvert import SlidesExporter
 
 GLUE_ROLE = re.compile(r"\{glue(?::text|:)?\}`([^`]+)`")
 MYST_LABEL = re.compile(r"^\([\w-]+\)=\n", re.MULTILINE)  # (ch-bleu)= : a target for {ref}, not text
+INSTALL_MARKER = 'find_spec("probing_rnns")'  # in the Colab install cell that opens every chapter
 
 
 def glued_values(nb: nbformat.NotebookNode) -> dict[str, str]:
