@@ -83,7 +83,7 @@ class PairBatch:
 
     @property
     def loss_terms(self) -> int:
-        """How many terms the mean loss over this batch averages: one per target token after `<bos>`."""
+        """How many terms the batch's mean loss averages: one per target token after `<bos>`."""
         return int(self.tgt.mask[:, 1:].sum())
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Hashable, Sequence, TypeVar
 
 DATA_ENV = "PROBING_RNNS_DATA"
-DATA_SEED = 0  # every task's splits and subsets are drawn with this seed: the same data for every run seed
+DATA_SEED = 0  # every task draws its splits and subsets with this seed, whatever the run's seed
 
 # sha256 of each file *after gunzip*, as given in the folder's SOURCE.md.
 SHA256 = {

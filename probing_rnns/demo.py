@@ -30,11 +30,12 @@ def compare(models: list[SavedClassifier], text: str) -> dict:
     except ValueError as error:  # an empty review
         return {"error": str(error)}
     return {"rows": [{"model": m.name, "label": p.label, "positive": p.positive, "unknown_rate": p.unknown_rate,
-                      "truncated": p.truncated, "test_accuracy": m.metrics.get("test_accuracy"), "notes": p.notes()}
-                     for m, p in predictions]}
+                      "truncated": p.truncated, "test_accuracy": m.metrics.get("test_accuracy"),
+                      "notes": p.notes()} for m, p in predictions]}
 
 
-def make_server(models: list[SavedClassifier], port: int = 8000, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+def make_server(models: list[SavedClassifier], port: int = 8000,
+                host: str = "127.0.0.1") -> ThreadingHTTPServer:
     """The demo server (port 0: any free port; see `server.server_address`). Call `serve_forever()` to run it."""
 
     class Handler(BaseHTTPRequestHandler):

@@ -10,9 +10,9 @@ torchrun starts N copies of the program, ranks 0 … N−1, each told its RANK a
 - every rank draws the same global batches (the same seeded sampler, so each epoch reshuffles identically on
   every rank) and keeps its own share of each (`share`): disjoint, and together the whole batch;
 - backward averages the gradients over ranks (all-reduce), so every rank takes the same optimizer step.
-  Each rank's mean loss is weighted by its share of the terms the batch's mean loss averages (the batch's
-  `loss_terms`: reviews; target tokens in translation), so the average is the whole batch's mean loss even when the shares
-  differ in size (a batch of 5 reviews on 2 ranks: 3 + 2);
+  Each rank's mean loss is weighted by its share of the terms the batch's mean loss averages (the
+  batch's `loss_terms`: reviews; target tokens in translation), so the average is the whole batch's
+  mean loss even when the shares differ in size (a batch of 5 reviews on 2 ranks: 3 + 2);
 - the epoch's training loss is averaged over ranks; rank 0 computes the validation score and sends it to the
   others, so early stopping stops every rank at the same epoch;
 - rank 0 alone writes results (`experiments.run`) and checkpoints (`training.save_checkpoint`).
@@ -35,7 +35,7 @@ from torch.utils.data import DataLoader
 
 
 class Shardable(Protocol):
-    """A batch that says how many terms its mean loss averages (e.g. a `batching.Batch`: one per example)."""
+    """A batch that says how many terms its mean loss averages (`batching.Batch`: one a row)."""
 
     @property
     def loss_terms(self) -> int: ...

@@ -56,7 +56,7 @@ class Encoder(nn.Module):
     def _packed(self, x: Tensor, mask: Tensor):
         front = torch.sort((~mask).int(), dim=1, stable=True).indices  # (B, T): real tokens first, in order
         x = x.gather(1, front[..., None].expand_as(x))
-        lengths = mask.sum(1).clamp(min=1).cpu()  # an empty review reads one <pad> (pool() then gives it 0)
+        lengths = mask.sum(1).clamp(min=1).cpu()  # an empty review reads one <pad> (pooled to 0)
         out, state = self.rnn(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=mask.shape[1])  # (B, T, D·H)
         return torch.zeros_like(out).scatter(1, front[..., None].expand_as(out), out), state
@@ -68,22 +68,22 @@ class Encoder(nn.Module):
 
 
 def pool(outputs: Tensor, last: Tensor, mask: Tensor | None, how: str) -> Tensor:
-    """Summarise outputs (B, T, D·H) into one vector (B, D·H): the final state, or a masked mean or max.
+    """Summarise outputs (B, T, D·H) into one vector (B, D·H): final state, masked mean or max.
 
     A row with no real token (all padding) has nothing to summarise: every pooling gives it zeros
     (AttentionPooling too), so its logits are the classifier head's bias.
     """
-    if how == "last":
-        pooled = last
-    elif how in ("mean", "max"):
-        keep = torch.ones_like(outputs[..., :1], dtype=torch.bool) if mask is None else mask[..., None]  # (B, T, 1)
-        if how == "mean":
-            pooled = (outputs * keep).sum(1) / keep.sum(1).clamp(min=1)
-        else:
-            pooled = outputs.masked_fill(~keep, torch.finfo(outputs.dtype).min).max(1).values
-    else:
+    if how not in POOLINGS[:3]:
         raise ValueError(f"pool() takes the parameter-free poolings {POOLINGS[:3]}, got {how!r} "
                          "(attention: AttentionPooling)")
+    # (B, T, 1): True at real tokens
+    keep = torch.ones_like(outputs[..., :1], dtype=torch.bool) if mask is None else mask[..., None]
+    if how == "last":
+        pooled = last
+    elif how == "mean":
+        pooled = (outputs * keep).sum(1) / keep.sum(1).clamp(min=1)
+    else:
+        pooled = outputs.masked_fill(~keep, torch.finfo(outputs.dtype).min).max(1).values
     return pooled if mask is None else torch.where(mask.any(1)[:, None], pooled, 0.0)  # (B, D·H)
 
 

@@ -1,4 +1,5 @@
-"""NSMC sentiment classification end to end: config → data → model → training → metrics, and saved models."""
+"""NSMC sentiment classification end to end (config → data → model → training → metrics), and
+saved models that predict on new reviews."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from probing_rnns.batching import Batch, make_loader
 from probing_rnns.data import DATA_SEED
 from probing_rnns.models import Classifier, Encoder, count_parameters
 from probing_rnns.probes import accuracy_by_length
-from probing_rnns.tokenizers import Tokenizer, get_tokenizer, load_tokenizer, saved_tokenizer, tokenize_corpus
-from probing_rnns.training import Callback, TrainConfig, fit, load_checkpoint, save_checkpoint, set_seed
+from probing_rnns.tokenizers import (Tokenizer, get_tokenizer, load_tokenizer, saved_tokenizer,
+                                     tokenize_corpus)
+from probing_rnns.training import (Callback, TrainConfig, fit, load_checkpoint, save_checkpoint,
+                                   set_seed)
 from probing_rnns.transformer import TransformerEncoder
 from probing_rnns.vocab import Vocab
 
@@ -85,8 +88,8 @@ def prepare_data(cfg: Config, progress: bool = True) -> SentimentData:
         return make_loader(encoded, [r.label for r in reviews], cfg.batch_size, shuffle=shuffle, seed=cfg.seed,
                            pad_id=vocab.pad_id, padding_side=cfg.padding_side, max_len=cfg.max_len, bucket=cfg.bucket)
 
-    return SentimentData(vocab, loader("train", train, True), loader("val", val, False), loader("test", test, False),
-                         tokenizer)
+    return SentimentData(vocab, loader("train", train, True), loader("val", val, False),
+                         loader("test", test, False), tokenizer)
 
 
 def reviews_of_length(length: int, vocab: Vocab, tokenizer: str = "syllable", split: str = "test") -> tuple[torch.Tensor, torch.Tensor]:
@@ -162,7 +165,7 @@ class TextPrediction:
     truncated: bool  # the review was longer than cfg.max_len tokens and was cut
 
     def notes(self) -> list[str]:
-        """Why the prediction deserves less trust, in Korean: many unknown tokens, or a review cut short."""
+        """Why to trust the prediction less (in Korean): many unknown tokens, a review cut short."""
         found = []
         if self.unknown_rate >= 0.3:
             found.append(f"모르는 토큰 {self.unknown_rate:.0%}: 믿기 어려운 예측")
@@ -173,10 +176,9 @@ class TextPrediction:
 
 def predict_text(model: Classifier, vocab: Vocab, cfg: Config, text: str,
                  tokenizer: Tokenizer | None = None) -> TextPrediction:
-    """Sentiment of one review. An empty review is an error; unknown tokens and over-long reviews are reported.
-
-    `tokenizer`: the one the model was trained with; needed when it was learned from data (a subword model),
-    otherwise `cfg.tokenizer` names it.
+    """Sentiment of one review. An empty review is an error; unknown tokens and over-long reviews
+    are reported. `tokenizer`: the one the model was trained with; needed when it was learned from
+    data (a subword model), otherwise `cfg.tokenizer` names it.
     """
     tokens = (tokenizer or get_tokenizer(cfg.tokenizer))(text)
     if not tokens:
@@ -192,7 +194,7 @@ def predict_text(model: Classifier, vocab: Vocab, cfg: Config, text: str,
 
 @dataclass(frozen=True)
 class SavedClassifier:
-    """A sentiment model saved by `save_classifier` and loaded with all it needs to read a new review."""
+    """A sentiment model saved by `save_classifier`, loaded with all it needs to read a review."""
 
     name: str
     model: Classifier
@@ -205,10 +207,11 @@ class SavedClassifier:
         return predict_text(self.model, self.vocab, self.cfg, text, self.tokenizer)
 
 
-def save_classifier(path: str | Path, model: Classifier, cfg: Config, vocab: Vocab, tokenizer: Tokenizer,
-                    metrics: dict) -> None:
-    """Weights, config, vocabulary, tokenizer and test measurements in one file, for `load_classifier`."""
-    save_checkpoint(path, model, cfg, vocab=vocab.itos, tokenizer=saved_tokenizer(tokenizer), metrics=metrics)
+def save_classifier(path: str | Path, model: Classifier, cfg: Config, vocab: Vocab,
+                    tokenizer: Tokenizer, metrics: dict) -> None:
+    """Weights, config, vocabulary, tokenizer and test results in one file (`load_classifier`)."""
+    save_checkpoint(path, model, cfg, vocab=vocab.itos, tokenizer=saved_tokenizer(tokenizer),
+                    metrics=metrics)
 
 
 def load_classifier(path: str | Path, name: str) -> SavedClassifier:
@@ -217,13 +220,15 @@ def load_classifier(path: str | Path, name: str) -> SavedClassifier:
     cfg, vocab = Config(**saved["config"]), Vocab(saved["vocab"])
     model = build_model(cfg, len(vocab))
     model.load_state_dict(saved["model"])
-    # Files saved before the tokenizer was: their tokenizer is one that needs no data.
-    tokenizer = load_tokenizer(saved["tokenizer"]) if "tokenizer" in saved else get_tokenizer(cfg.tokenizer)
+    if "tokenizer" in saved:
+        tokenizer = load_tokenizer(saved["tokenizer"])
+    else:  # saved before the tokenizer was: one that needs no data
+        tokenizer = get_tokenizer(cfg.tokenizer)
     return SavedClassifier(name, model.eval(), vocab, tokenizer, cfg, saved.get("metrics", {}))
 
 
 def run(cfg: Config, progress: bool = True, callbacks: Sequence[Callback] = ()) -> dict:
-    """Train one model under `cfg` and measure it on validation and test; `callbacks` watch `fit`."""
+    """Train one model under `cfg`, measure it on validation and test; `callbacks` watch `fit`."""
     set_seed(cfg.seed)
     prepared = prepare_data(cfg, progress)
     set_seed(cfg.seed)  # the model's initial weights depend on the seed only

@@ -1,5 +1,5 @@
 """Tokenizers: syllables (음절), Okt morphemes (형태소) and learned subwords (서브워드) for Korean, words for
-English; an on-disk cache for slow ones. Every tokenizer first normalises its text with `normalize_text`."""
+English; an on-disk cache for slow ones. Every tokenizer normalises its text (`normalize_text`)."""
 
 from __future__ import annotations
 
@@ -25,18 +25,19 @@ _SUBWORD_NAME = re.compile(r"(bpe|unigram)(?:-(\d+))?")
 
 @cache
 def _format_characters() -> dict[int, None]:
-    """Every Unicode format character (category Cf), as a `str.translate` table that deletes them."""
+    """Every Unicode format character (category Cf), as a `str.translate` table deleting them."""
     return {c: None for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}
 
 
 def normalize_text(text: str) -> str:
-    """The one text normalisation, applied by every tokenizer: invisible format characters out, then NFC.
+    """The one text normalisation, applied by every tokenizer: format characters out, then NFC.
 
-    Format characters (Unicode category Cf: the zero-width space U+200B, the joiners U+200C and U+200D, the
-    word joiner U+2060, the byte-order mark U+FEFF, the soft hyphen U+00AD, …) are invisible and mean nothing
-    to the models; Korean text needs none of them. NFC composes decomposed Hangul, as some macOS apps paste
-    it (ᄇ + ᅢ → 배), and maps CJK compatibility ideographs to their unified forms. It is not NFKC, which
-    would also turn compatibility jamo such as "ㅋ" into conjoining jamo.
+    Format characters (Unicode category Cf: the zero-width space U+200B, the joiners U+200C and
+    U+200D, the word joiner U+2060, the byte-order mark U+FEFF, the soft hyphen U+00AD, …) are
+    invisible and mean nothing to the models; Korean text needs none of them. NFC composes
+    decomposed Hangul, as some macOS apps paste it (ᄇ + ᅢ → 배), and maps CJK compatibility
+    ideographs to their unified forms. It is not NFKC, which would also turn compatibility jamo
+    such as "ㅋ" into conjoining jamo.
 
     >>> normalize_text("\u1107\u1162\u110b\u116e\u200b") == "배우"
     True
@@ -96,10 +97,10 @@ class OktTokenizer:
 class SubwordTokenizer:
     """Subword pieces from a SentencePiece model (BPE or unigram) trained on training texts only.
 
-    Frequent words stay whole, rare ones split into pieces; `▁` starts a word. Texts are normalised and their
-    whitespace collapsed as in SyllableTokenizer, and SentencePiece's own normalisation is off (its NFKC would
-    turn "ㅋ" into a conjoining jamo), so the two see the same text and differ only in where they cut.
-    Trained models are cached.
+    Frequent words stay whole, rare ones split into pieces; `▁` starts a word. Texts are normalised
+    and their whitespace collapsed as in SyllableTokenizer, and SentencePiece's own normalisation is
+    off (its NFKC would turn "ㅋ" into a conjoining jamo), so the two see the same text and differ
+    only in where they cut. Trained models are cached.
 
     >>> tok = SubwordTokenizer.train(reviews, vocab_size=8000)  # doctest: +SKIP
     >>> tok("아 더빙.. 진짜 짜증나네요 목소리")  # doctest: +SKIP
@@ -126,14 +127,14 @@ class SubwordTokenizer:
 
     @classmethod
     def from_model(cls, model: bytes, name: str) -> SubwordTokenizer:
-        """The tokenizer of a serialized model (`model_bytes()`, e.g. saved with a classifier), cached by content."""
+        """The tokenizer of a serialized model (`model_bytes()`, e.g. saved with a classifier)."""
         path = cache_dir() / "subword" / f"{name}-{hashlib.sha256(model).hexdigest()[:20]}.model"
         if not path.is_file():
             write_atomically(path, model)
         return cls(path, name)
 
     def model_bytes(self) -> bytes:
-        """The serialized SentencePiece model: all a saved classifier needs to tokenize like its training data."""
+        """The serialized SentencePiece model: what a saved classifier needs to tokenize."""
         return self.model_path.read_bytes()
 
     def __call__(self, text: str) -> list[str]:
@@ -225,13 +226,13 @@ def get_tokenizer(name: str, train_texts: Sequence[str] | None = None) -> Tokeni
 
 
 def saved_tokenizer(tokenizer: Tokenizer) -> dict:
-    """What rebuilds `tokenizer` in another process (see `load_tokenizer`): its name, and a learned model."""
+    """What rebuilds `tokenizer` elsewhere (`load_tokenizer`): its name, and a learned model."""
     model = tokenizer.model_bytes() if isinstance(tokenizer, SubwordTokenizer) else None
     return {"name": tokenizer.name, "model": model}
 
 
 def load_tokenizer(saved: dict) -> Tokenizer:
-    """The tokenizer `saved_tokenizer` described: a learned one from its model, the others by name."""
+    """The tokenizer `saved_tokenizer` described: a learned one from its model, others by name."""
     if saved["model"] is not None:
         return SubwordTokenizer.from_model(saved["model"], saved["name"])
     return get_tokenizer(saved["name"])

@@ -74,14 +74,14 @@ class Step:
     step: int  # 0-based, counted over all epochs
     loss: float  # the batch's training loss (under torchrun: this rank's share)
     lr: float  # the learning rate the step used
-    grad_norm: float | None  # the gradient norm before clipping; None when neither clipping nor tracking
+    grad_norm: float | None  # the norm before clipping; None when neither clipping nor tracking it
 
 
 class Callback:
-    """Watches `fit` without changing it (as minGPT's trainer callbacks): override the hooks you need.
+    """Watches `fit` without changing it (as minGPT's trainer callbacks): override the hooks needed.
 
-    `on_step` runs after every optimizer step, `on_epoch` after every epoch with the epoch's history record
-    (the dict `fit` returns in its list). Under torchrun every rank calls them.
+    `on_step` runs after every optimizer step, `on_epoch` after every epoch with the epoch's history
+    record (the dict `fit` returns in its list). Under torchrun every rank calls them.
     """
 
     def on_step(self, step: Step) -> None:
@@ -136,9 +136,9 @@ def fit(
             loss = loss_fn(train_model, batch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            norm = None
-            if cfg.clip or cfg.track_grad_norm:  # max_norm=inf measures the norm and leaves the gradients as they are
-                norm = nn.utils.clip_grad_norm_(model.parameters(), cfg.clip or math.inf).item()  # before clipping
+            norm = None  # the gradient norm before clipping
+            if cfg.clip or cfg.track_grad_norm:  # max_norm=inf measures, leaves the gradients alone
+                norm = nn.utils.clip_grad_norm_(model.parameters(), cfg.clip or math.inf).item()
                 if cfg.track_grad_norm:
                     grad_norms.append(norm)
             lr = scheduler.get_last_lr()[0]

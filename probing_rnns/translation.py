@@ -211,7 +211,7 @@ def bleu_by_length(sources: Sequence[Sequence[str]], hyps: Sequence[Sequence[str
 
 @dataclass
 class TrainedTranslator:
-    """A translator `train` made (or loaded from its cache), with the corpus its vocabularies came from."""
+    """A translator `train` made (or loaded from its cache), with the corpus of its vocabularies."""
 
     model: Seq2Seq
     corpus: Corpus

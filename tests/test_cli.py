@@ -7,6 +7,8 @@ from probing_rnns import cli, sentiment
 from probing_rnns.training import save_checkpoint
 from probing_rnns.vocab import Vocab
 
+REVIEW = "배우들 연기가 정말 좋았다"
+
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
@@ -63,29 +65,30 @@ def test_translate_refuses_an_empty_sentence_before_training(capsys, tmp_path, m
 
 def test_decomposed_hangul_predicts_like_composed_hangul(trained, capsys):
     answers = []
-    for text in ["배우들 연기가 정말 좋았다", unicodedata.normalize("NFD", "배우들 연기가 정말 좋았다"),
-                 "배우들\u200b 연기가 정말\ufeff 좋았다"]:
+    invisible = "배우들\u200b 연기가 정말\ufeff 좋았다"  # a zero-width space and a byte-order mark
+    for text in [REVIEW, unicodedata.normalize("NFD", REVIEW), invisible]:
         assert cli.main(["predict", text, "--model", "gru"]) == 0
         answers.append(capsys.readouterr().out)
     assert answers[0] == answers[1] == answers[2] and "모르는 토큰" not in answers[0]
 
 
-REVIEW = "배우들 연기가 정말 좋았다"
-TINY_BPE = replace(sentiment.LIVE, tokenizer="bpe-2000", train_size=300, val_size=100, test_size=100, epochs=1,
-                   embed_dim=8, hidden_size=8)
+TINY_BPE = replace(sentiment.LIVE, tokenizer="bpe-2000", train_size=300, val_size=100,
+                   test_size=100, epochs=1, embed_dim=8, hidden_size=8)
 
 
 def test_a_model_with_a_learned_tokenizer_carries_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PROBING_RNNS_CACHE", str(tmp_path / "cache"))
     result = sentiment.run(TINY_BPE, progress=False)
     model, vocab, tokenizer = result["model"], result["vocab"], result["data"].tokenizer
-    with pytest.raises(ValueError, match="learned from data"):  # the config's name alone cannot rebuild it
+    with pytest.raises(ValueError, match="learned from data"):  # the name alone cannot rebuild it
         sentiment.predict_text(model, vocab, TINY_BPE, REVIEW)
-    sentiment.save_classifier(tmp_path / "bpe.pt", model, TINY_BPE, vocab, tokenizer, result["metrics"])
-    monkeypatch.setenv("PROBING_RNNS_CACHE", str(tmp_path / "elsewhere"))  # no cached subword model there
-    loaded = sentiment.load_classifier(tmp_path / "bpe.pt", "bpe")
+    path = tmp_path / "bpe.pt"
+    sentiment.save_classifier(path, model, TINY_BPE, vocab, tokenizer, result["metrics"])
+    monkeypatch.setenv("PROBING_RNNS_CACHE", str(tmp_path / "elsewhere"))  # no cached subword model
+    loaded = sentiment.load_classifier(path, "bpe")
     assert loaded.tokenizer(REVIEW) == tokenizer(REVIEW)
-    assert loaded.predict(REVIEW) == sentiment.predict_text(model, vocab, TINY_BPE, REVIEW, tokenizer)
+    expected = sentiment.predict_text(model, vocab, TINY_BPE, REVIEW, tokenizer)
+    assert loaded.predict(REVIEW) == expected
     assert loaded.metrics == result["metrics"]
 
 
@@ -93,6 +96,7 @@ def test_a_model_saved_without_its_tokenizer_still_loads(tmp_path):
     cfg = replace(sentiment.LIVE, embed_dim=8, hidden_size=8)
     vocab = Vocab.build([list("정말 재미있는 영화")])
     model = sentiment.build_model(cfg, len(vocab))
-    save_checkpoint(tmp_path / "old.pt", model, cfg, vocab=vocab.itos)  # as `probing-rnns train` saved before
+    save_checkpoint(tmp_path / "old.pt", model, cfg, vocab=vocab.itos)  # as the CLI saved before
     loaded = sentiment.load_classifier(tmp_path / "old.pt", "old")
-    assert loaded.tokenizer.name == "syllable" and loaded.predict("재미있는 영화").label in ("긍정", "부정")
+    assert loaded.tokenizer.name == "syllable"
+    assert loaded.predict("재미있는 영화").label in ("긍정", "부정")

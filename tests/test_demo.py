@@ -27,7 +27,8 @@ def save_untrained(name: str, vocab: Vocab) -> None:
     """A tiny model with random weights, saved where `probing-rnns train --model name` would save it."""
     cfg = sentiment.Config(embed_dim=8, hidden_size=8, **cli.MODELS[name])
     model = sentiment.build_model(cfg, len(vocab))
-    sentiment.save_classifier(cli.model_path(name), model, cfg, vocab, SyllableTokenizer(), {"test_accuracy": 0.5})
+    sentiment.save_classifier(cli.model_path(name), model, cfg, vocab, SyllableTokenizer(),
+                              {"test_accuracy": 0.5})
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +66,9 @@ def test_every_trained_model_gets_a_row_in_training_order(models):
 
 
 def test_decomposed_hangul_and_invisible_characters_change_no_prediction(models):
-    nfc = demo.compare(models, "배우들 연기가 정말 좋았다")["rows"]
-    assert demo.compare(models, unicodedata.normalize("NFD", "배우들 연기가 정말 좋았다") + "\u200b")["rows"] == nfc
+    review = "배우들 연기가 정말 좋았다"
+    pasted = unicodedata.normalize("NFD", review) + "\u200b"  # decomposed, and a zero-width space
+    assert demo.compare(models, pasted)["rows"] == demo.compare(models, review)["rows"]
 
 
 @pytest.mark.parametrize("text, error", [

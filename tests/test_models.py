@@ -140,15 +140,16 @@ def test_empty_review_gives_finite_logits_and_gradients(pooling):
 @pytest.mark.parametrize("pooling", POOLINGS)
 def test_an_all_padding_row_pools_to_zeros_and_leaves_real_rows_as_they_were(impl, pooling):
     torch.manual_seed(0)
-    model = Classifier(Encoder(30, 8, 6, cell="gru", bidirectional=True, impl=impl), pooling=pooling).eval()
+    encoder = Encoder(30, 8, 6, cell="gru", bidirectional=True, impl=impl)
+    model = Classifier(encoder, pooling=pooling).eval()
     real = pad_batch([[5, 6, 7], [8, 9]])
     with_empty = pad_batch([[5, 6, 7], [], [8, 9]])
     outputs, state = model.encoder(with_empty.ids, with_empty.mask)  # (3, T, D·H)
     if pooling == "attention":
         pooled = model.attention(outputs, with_empty.mask)
     else:
-        pooled = pool(outputs, model.encoder.last_hidden(state), with_empty.mask, pooling)  # (3, D·H)
-    assert torch.equal(pooled[1], torch.zeros_like(pooled[1]))  # not ±3.4e38 (max) nor a state of <pad>
+        pooled = pool(outputs, encoder.last_hidden(state), with_empty.mask, pooling)  # (3, D·H)
+    assert torch.equal(pooled[1], torch.zeros_like(pooled[1]))  # not -3.4e38 (max), no <pad> state
     logits = model(with_empty.ids, with_empty.mask)  # (3, 2)
     torch.testing.assert_close(logits[1], model.head.bias)  # zeros in: the head's bias out
     torch.testing.assert_close(logits[[0, 2]], model(real.ids, real.mask), atol=1e-6, rtol=0)
@@ -160,7 +161,7 @@ def test_max_pooling_of_real_rows_is_unchanged_by_the_empty_row_rule():
     last = torch.tensor([[-4.0], [8.0]])
     assert pool(outputs, last, mask, "max").tolist() == [[-3.0], [0.0]]  # a negative maximum stays
     assert pool(outputs, last, mask, "last").tolist() == [[-4.0], [0.0]]
-    assert pool(outputs, last, None, "max").tolist() == [[9.0], [3.0]]  # no mask: every step is real
+    assert pool(outputs, last, None, "max").tolist() == [[9.0], [3.0]]  # no mask: all steps real
 
 
 def test_unknown_cell_is_a_clear_error():

@@ -3,11 +3,12 @@ import unicodedata
 import pytest
 
 from probing_rnns import tokenizers
-from probing_rnns.tokenizers import (SPACE, EnglishTokenizer, OktTokenizer, SubwordTokenizer, SyllableTokenizer,
-                                     normalize_text, tokenize_corpus)
+from probing_rnns.tokenizers import (SPACE, EnglishTokenizer, OktTokenizer, SubwordTokenizer,
+                                     SyllableTokenizer, normalize_text, tokenize_corpus)
 
 REVIEW = "배우들 연기가 정말 좋았다"
-INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"]  # zero-width space, joiners, BOM, soft hyphen
+# zero-width space, the two joiners, word joiner, byte-order mark, soft hyphen
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"]
 
 
 def test_syllables_keep_word_boundaries():
@@ -125,10 +126,10 @@ def test_normalize_text_composes_hangul_and_drops_invisible_characters():
     assert decomposed != REVIEW and normalize_text(decomposed) == REVIEW
     for mark in INVISIBLE:
         assert normalize_text(f"정말{mark} 좋았다{mark}") == "정말 좋았다"
-    assert normalize_text("ㅋㅋ ㅠㅠ ㄹㅇ") == "ㅋㅋ ㅠㅠ ㄹㅇ"  # compatibility jamo stay (NFKC would change them)
-    assert normalize_text("\uf933") == "\u76e7"  # a CJK compatibility ideograph becomes the unified one
+    assert normalize_text("ㅋㅋ ㅠㅠ ㄹㅇ") == "ㅋㅋ ㅠㅠ ㄹㅇ"  # compatibility jamo stay
+    assert normalize_text("\uf933") == "\u76e7"  # a CJK compatibility ideograph: the unified one
     assert normalize_text("Ｆｕｌｌ　ｗｉｄｔｈ ①") == "Ｆｕｌｌ　ｗｉｄｔｈ ①"  # no NFKC folding
-    assert normalize_text("👨\u200d👩 🇰🇷") == "👨👩 🇰🇷"  # a joiner goes, the flag's regional letters stay
+    assert normalize_text("👨\u200d👩 🇰🇷") == "👨👩 🇰🇷"  # the joiner goes, the flag's letters stay
 
 
 def korean_tokenizers(okt, subword):
@@ -157,14 +158,15 @@ def test_english_tokens_ignore_invisible_characters():
 def test_subword_training_sees_normalised_texts(subword, tmp_path):
     tok, calls = subword
     decomposed = [unicodedata.normalize("NFD", t) + "\u200b" for t in SUBWORD_CORPUS]
-    assert SubwordTokenizer.train(decomposed, vocab_size=40).model_path == tok.model_path  # the same model
+    assert SubwordTokenizer.train(decomposed, vocab_size=40).model_path == tok.model_path  # same
     assert len(calls) == 1
 
 
 def test_a_saved_subword_tokenizer_is_rebuilt_from_its_bytes(subword, tmp_path, monkeypatch):
     tok, _ = subword
     saved = tokenizers.saved_tokenizer(tok)
-    monkeypatch.setenv(tokenizers.CACHE_ENV, str(tmp_path / "elsewhere"))  # another machine: an empty cache
+    monkeypatch.setenv(tokenizers.CACHE_ENV, str(tmp_path / "elsewhere"))  # another machine's cache
     rebuilt = tokenizers.load_tokenizer(saved)
     assert rebuilt.name == tok.name and rebuilt("배우 감독 재밌다") == tok("배우 감독 재밌다")
-    assert tokenizers.load_tokenizer(tokenizers.saved_tokenizer(SyllableTokenizer()))("재미") == ["재", "미"]
+    syllables = tokenizers.load_tokenizer(tokenizers.saved_tokenizer(SyllableTokenizer()))
+    assert syllables("재미") == ["재", "미"]
