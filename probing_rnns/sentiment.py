@@ -49,8 +49,8 @@ class Config(TrainConfig):
     dropout: float = 0.3
     pooling: str = "last"
     use_mask: bool = True  # False: the encoder reads padding like any token
-    # cell="transformer" (probing_rnns.transformer, chapter 20): width embed_dim, num_layers layers, the
-    # dropout inside too; hidden_size, impl and bidirectional are the recurrent encoder's and do not apply
+    # cell="transformer" (probing_rnns.transformer, chapter 20): width embed_dim, num_layers layers (dropout inside
+    # them only if more than one, as for the recurrent encoder); hidden_size, impl and bidirectional do not apply
     n_heads: int = 4
     ff_size: int = 256  # the feed-forward network's width
     positional: str = "sinusoidal"  # "sinusoidal", "learned" or "none" (a bag of tokens)
@@ -107,12 +107,13 @@ def reviews_of_length(length: int, vocab: Vocab, tokenizer: str = "syllable", sp
 
 
 def build_model(cfg: Config, vocab_size: int) -> Classifier:
+    inner_dropout = cfg.dropout if cfg.num_layers > 1 else 0.0  # one layer: dropout only before the head
     if cfg.cell == "transformer":
         encoder = TransformerEncoder(vocab_size, cfg.embed_dim, cfg.n_heads, cfg.ff_size, cfg.num_layers, cfg.max_len,
-                                     cfg.positional, cfg.dropout)
-        return Classifier(encoder, cfg.pooling, cfg.dropout)
-    encoder = Encoder(vocab_size, cfg.embed_dim, cfg.hidden_size, cfg.cell, cfg.num_layers, cfg.bidirectional,
-                      dropout=cfg.dropout if cfg.num_layers > 1 else 0.0, impl=cfg.impl)
+                                     cfg.positional, inner_dropout)
+    else:
+        encoder = Encoder(vocab_size, cfg.embed_dim, cfg.hidden_size, cfg.cell, cfg.num_layers, cfg.bidirectional,
+                          dropout=inner_dropout, impl=cfg.impl)
     return Classifier(encoder, cfg.pooling, cfg.dropout)
 
 
