@@ -1,12 +1,17 @@
 """Screenshots of the built site in headless Chromium, to look at, and checks that Korean renders.
 
-    make screenshots        # after `make book` → _build/screenshots/index.png, chapter.png
+    make screenshots        # after `make book` → _build/screenshots/index.png, chapter.png, …
     python tools/screenshots.py _build/html _build/screenshots
+
+Three pages are shot in the theme's dark mode too (<name>-dark.png): a chapter with matplotlib figures
+and tables, one with SVG diagrams, one with the score table in math. The theme follows the reader's
+colour scheme when none is stored, so Chromium is told that the reader prefers dark.
 
 Needs Debian's chromium and a Korean font (`apt-get install chromium fonts-nanum`). Fails (exit 1) when
 fontconfig has no Korean font, when Chromium draws Hangul syllables as identical boxes (tofu),
-when a page has no Korean text or no figure, when a screenshot is blank, or when a page shows raw TeX
-(`\\(q^\\top m\\)`: MathJax did not load, e.g. from a CDN without the internet).
+when a page has no Korean text or no figure, when a screenshot is blank, when a page shows raw TeX
+(`\\(q^\\top m\\)`: MathJax did not load, e.g. from a CDN without the internet), or when a dark-mode
+shot is not dark.
 """
 
 from __future__ import annotations
@@ -21,15 +26,19 @@ from pathlib import Path
 from urllib.parse import quote
 
 import matplotlib.image
+import numpy as np
 
 # Without the background-networking flags Chromium tries to reach Google and hangs in a sandbox without internet.
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars"]
-# the front page, a chapter with figures, the chapter with the score table in math:
+# the front page, a chapter with figures, one with diagrams, the chapter with the score table in math:
 # page, window height in pixels (tall enough to reach the figures and the table)
 PAGES = {"index": ("index.html", 1800), "chapter": ("book/06_results.html", 6000),
-         "attention": ("book/09_attention.html", 3000)}
+         "diagrams": ("book/03_lstm.html", 5000), "attention": ("book/09_attention.html", 3000)}
+DARK_PAGES = ("chapter", "diagrams", "attention")
+# prefers-color-scheme: dark (0 is Blink's "dark"); the theme's "auto" mode follows it
+DARK_SCHEME = "--blink-settings=preferredColorScheme=0"
 HANGUL = re.compile("[가-힣]")
 # Sphinx writes math as \(…\) and \[…\]; MathJax replaces them when it renders
 RAW_TEX = re.compile(r"\\[()\[\]]|\$\$")
@@ -70,18 +79,30 @@ def hangul_glyphs_are_distinct() -> bool:
     return "distinct=5" in dom
 
 
-def screenshot(url: str, png: Path, width: int = 1280, height: int = 1800) -> None:
+def screenshot(url: str, png: Path, width: int = 1280, height: int = 1800, dark: bool = False) -> None:
     png.parent.mkdir(parents=True, exist_ok=True)
-    chromium(f"--screenshot={png}", f"--window-size={width},{height}", "--virtual-time-budget=5000", url)
+    chromium(f"--screenshot={png}", f"--window-size={width},{height}", "--virtual-time-budget=5000",
+             *([DARK_SCHEME] if dark else []), url)
     if not png.is_file():
         raise RuntimeError(f"chromium wrote no screenshot for {url}")
 
 
+def background(image: np.ndarray) -> np.ndarray:
+    """The page's colour: the most common colour of every fourth pixel, (3,) in [0, 1]."""
+    pixels = np.round(image[::4, ::4].reshape(-1, 3) * 255).astype(np.uint8)  # (N, 3)
+    colours, counts = np.unique(pixels, axis=0, return_counts=True)
+    return colours[counts.argmax()] / 255
+
+
 def ink(png: Path) -> float:
-    """Share of pixels that differ clearly from the page background (its most common corner colour)."""
+    """Share of pixels that differ clearly from the page background."""
     image = matplotlib.image.imread(png)[..., :3]  # (H, W, 3) in [0, 1]
-    background = image[0, 0]
-    return float((abs(image - background).sum(axis=-1) > 0.1).mean())
+    return float((abs(image - background(image)).sum(axis=-1) > 0.1).mean())
+
+
+def background_brightness(png: Path) -> float:
+    """0 for a black page … 1 for a white one."""
+    return float(background(matplotlib.image.imread(png)[..., :3]).mean())
 
 
 class _ReadableText(HTMLParser):
@@ -140,6 +161,12 @@ def main(site: Path, out: Path) -> int:
         screenshot(html.as_uri(), png, height=height)
         problems += check_page(html, png)
         print(f"{png} ({ink(png):.1%} ink)")
+        if name in DARK_PAGES:
+            dark = out / f"{name}-dark.png"
+            screenshot(html.as_uri(), dark, height=height, dark=True)
+            if background_brightness(dark) > 0.3:
+                problems.append(f"{dark.name}: 어두운 모드가 아닙니다 (배경 밝기 {background_brightness(dark):.2f})")
+            print(f"{dark} ({ink(dark):.1%} ink)")
     for problem in problems:
         print(f"screenshots: {problem}", file=sys.stderr)
     return 1 if problems else 0
