@@ -37,7 +37,7 @@ class Hypothesis:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One continuation a beam-search step ranked among its best 2·beam_size, for drawing the search tree."""
+    """One continuation a beam-search step ranked among its best 2·beam_size (the search tree)."""
 
     step: int  # 0 for the first token
     tokens: tuple[int, ...]  # the hypothesis so far, without <bos>, ending with this step's token
@@ -136,9 +136,10 @@ def _stop(finished: list[Hypothesis], live: Tensor, beam_size: int, n_best: int,
 
 def _candidates(t: int, tokens: Tensor, top: Tensor, rows: Tensor, cols: Tensor, done: list[int],
                 keep: Tensor) -> list[Candidate]:
-    """What one beam-search step did with each of its ranked continuations (`done`: those <eos> finished)."""
+    """What one beam-search step did with each ranked continuation (`done`: those <eos> finished)."""
     kept = set(keep.tolist())
-    fates = ["finished" if c in done else "kept" if c in kept else "pruned" for c in range(len(top))]
+    fates = ["finished" if c in done else "kept" if c in kept else "pruned"
+             for c in range(len(top))]
     return [Candidate(t, tuple(tokens[r, 1:].tolist()) + (col,), score, fate)
             for r, col, score, fate in zip(rows.tolist(), cols.tolist(), top.tolist(), fates)]
 
@@ -151,7 +152,7 @@ def beam_search(step: Step, state: State, bos_id: int, eos_id: int, beam_size: i
     Each step scores all K·V continuations by cumulative log-prob and takes the best 2·beam_size. An <eos>
     among the best beam_size finishes its hypothesis; the best beam_size others stay live. Hypotheses still
     live at max_len finish unended. With beam_size = 1 this is exactly `greedy`.
-    A `trace` list receives every step's 2·beam_size ranked continuations (`Candidate`): the search tree.
+    A `trace` list receives every step's 2·beam_size ranked continuations (`Candidate`): the tree.
     """
     _check(max_len, beam_size, n_best)
     tokens = torch.full((1, 1), bos_id, device=_device(state))  # (K, t) live hypotheses, <bos> first

@@ -1,10 +1,11 @@
 """The book's mechanism diagrams: one palette, and the SVG files drawn with it (book/figures/*.svg).
 
-Every diagram takes its colours from `PALETTE`, so a gate or a state has the same colour in every chapter
-(the matplotlib figures in `plots` use it too). Each SVG has its own white rounded background, so it reads
-the same in the site's light and dark modes, and its labels are real text in a Korean font.
+Every diagram takes its colours from `PALETTE`, so a gate or a state has the same colour in every
+chapter (the matplotlib figures in `plots` use it too). Each SVG has its own white rounded
+background, so it reads the same in the site's light and dark modes, and its labels are real text in
+a Korean font.
 
-    python -m probing_rnns.diagrams book/figures     # writes every SVG; tests/test_diagrams.py checks they match
+    python -m probing_rnns.diagrams book/figures   # writes every SVG (a test checks they match)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from xml.sax.saxutils import escape
 
 FONTS = "'Nanum Gothic', NanumGothic, 'Noto Sans CJK KR', sans-serif"
 INK, MUTED, FRAME, PAPER = "#202124", "#5f6368", "#dadce0", "#ffffff"
-TEXT_SCALE = 1.15  # the figures are shown about 15% narrower than drawn: text sizes below are as seen
+TEXT_SCALE = 1.15  # the figures are shown about 15% narrower than drawn; sizes below are as seen
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ OPERATION = Role(INK, PAPER, "연산")  # ⊙, +, tanh: black on white
 
 
 def _math(text: str) -> str:
-    """`$…$` content as tspans: letters italic (tanh, softmax… upright), _x / _{…} lowered, ^x / ^{…} raised."""
+    """`$…$` as tspans: letters italic (tanh, softmax… upright), _x/_{…} lowered, ^x/^{…} raised."""
     out, i = [], 0
     while i < len(text):
         word = re.match(r"tanh|softmax|diag|exp|log|max", text[i:])
@@ -79,9 +80,10 @@ def _math(text: str) -> str:
 
 
 def markup(text: str) -> str:
-    """A label as SVG text: `$…$` is math (see `_math`), `[[role:…]]` colours its content with the role."""
+    """A label as SVG text: `$…$` is math (see `_math`), `[[role:…]]` colours its content."""
     def coloured(match: re.Match) -> str:
-        return f'<tspan fill="{PALETTE[match.group(1)].stroke}" font-weight="bold">{markup(match.group(2))}</tspan>'
+        inner = markup(match.group(2))
+        return f'<tspan fill="{PALETTE[match.group(1)].stroke}" font-weight="bold">{inner}</tspan>'
 
     parts = re.split(r"(\[\[\w+:.+?\]\])", text)
     out = []
@@ -102,20 +104,22 @@ class Svg:
         self.width, self.height, self.title = width, height, title
         self.parts: list[str] = []
 
-    def text(self, x: float, y: float, label: str, size: float = 14, color: str = INK, anchor: str = "middle",
-             bold: bool = False) -> None:
+    def text(self, x: float, y: float, label: str, size: float = 14, color: str = INK,
+             anchor: str = "middle", bold: bool = False) -> None:
         weight = ' font-weight="bold"' if bold else ""
-        self.parts.append(f'<text x="{x:g}" y="{y:g}" font-size="{size * TEXT_SCALE:.4g}" fill="{color}" '
-                          f'text-anchor="{anchor}" dominant-baseline="central"{weight}>{markup(label)}</text>')
+        self.parts.append(f'<text x="{x:g}" y="{y:g}" font-size="{size * TEXT_SCALE:.4g}" '
+                          f'fill="{color}" text-anchor="{anchor}" dominant-baseline="central"'
+                          f'{weight}>{markup(label)}</text>')
 
-    def box(self, cx: float, cy: float, w: float, h: float, label: str = "", role: Role | str = OPERATION,
-            size: float = 14, dashed: bool = False, radius: float = 7, bold: bool = False, sub: str = "",
-            line: float = 1.8) -> None:
+    def box(self, cx: float, cy: float, w: float, h: float, label: str = "",
+            role: Role | str = OPERATION, size: float = 14, dashed: bool = False, radius: float = 7,
+            bold: bool = False, sub: str = "", line: float = 1.8) -> None:
         """A rounded box centred at (cx, cy); `sub` is a smaller second line under the label."""
         role = PALETTE[role] if isinstance(role, str) else role
         dash = ' stroke-dasharray="5 4"' if dashed else ""
-        self.parts.append(f'<rect x="{cx - w / 2:g}" y="{cy - h / 2:g}" width="{w:g}" height="{h:g}" '
-                          f'rx="{radius:g}" fill="{role.fill}" stroke="{role.stroke}" stroke-width="{line:g}"{dash}/>')
+        self.parts.append(f'<rect x="{cx - w / 2:g}" y="{cy - h / 2:g}" width="{w:g}" '
+                          f'height="{h:g}" rx="{radius:g}" fill="{role.fill}" '
+                          f'stroke="{role.stroke}" stroke-width="{line:g}"{dash}/>')
         if sub:
             self.text(cx, cy - size * 0.55, label, size, INK, bold=bold)
             self.text(cx, cy + size * 0.65, sub, size * 0.82, INK)
@@ -125,8 +129,8 @@ class Svg:
     def circle(self, cx: float, cy: float, r: float, label: str = "", role: Role | str = OPERATION,
                size: float = 16) -> None:
         role = PALETTE[role] if isinstance(role, str) else role
-        self.parts.append(f'<circle cx="{cx:g}" cy="{cy:g}" r="{r:g}" fill="{role.fill}" stroke="{role.stroke}" '
-                          f'stroke-width="1.8"/>')
+        self.parts.append(f'<circle cx="{cx:g}" cy="{cy:g}" r="{r:g}" fill="{role.fill}" '
+                          f'stroke="{role.stroke}" stroke-width="1.8"/>')
         if label:
             self.text(cx, cy, label, size, INK)
 
@@ -134,35 +138,38 @@ class Svg:
               dashed: bool = False, radius: float = 12) -> None:
         """A plain rectangle (x, y: top left) that groups other shapes."""
         dash = ' stroke-dasharray="6 5"' if dashed else ""
-        self.parts.append(f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" rx="{radius:g}" fill="{fill}" '
-                          f'stroke="{color}" stroke-width="1.5"{dash}/>')
+        self.parts.append(f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" rx="{radius:g}" '
+                          f'fill="{fill}" stroke="{color}" stroke-width="1.5"{dash}/>')
 
-    def arrow(self, points: list[tuple[float, float]], color: str = INK, width: float = 1.8, dashed: bool = False,
-              head: bool = True, halo: bool = False) -> None:
-        """A polyline through `points` with an arrowhead at the last one; `halo` draws a white edge under it
-        (so that it reads as passing over the lines it crosses)."""
+    def arrow(self, points: list[tuple[float, float]], color: str = INK, width: float = 1.8,
+              dashed: bool = False, head: bool = True, halo: bool = False) -> None:
+        """A polyline through `points` with an arrowhead at the last one; `halo` draws a white edge
+        under it (so that it reads as passing over the lines it crosses)."""
         points = list(points)
         (x0, y0), (x1, y1) = points[-2], points[-1]
         length = math.hypot(x1 - x0, y1 - y0)
         size = 7 + 2 * width
         ux, uy = (x1 - x0) / length, (y1 - y0) / length
         if head:
-            points[-1] = (x1 - ux * size * 0.8, y1 - uy * size * 0.8)  # the line stops inside the head
+            points[-1] = (x1 - ux * size * 0.8, y1 - uy * size * 0.8)  # line stops inside the head
         path = " ".join(f"{x:g},{y:g}" for x, y in points)
         dash = f' stroke-dasharray="{4 + 2 * width:g} {3 + width:g}"' if dashed else ""
         if halo:
             self.parts.append(f'<polyline points="{path}" fill="none" stroke="{PAPER}" '
                               f'stroke-width="{width + 6:g}" stroke-linejoin="round"/>')
-        self.parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="{width:g}" '
-                          f'stroke-linejoin="round"{dash}/>')
+        self.parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" '
+                          f'stroke-width="{width:g}" stroke-linejoin="round"{dash}/>')
         if head:
             px, py = -uy, ux
             tip, half = (x1, y1), size * 0.45
             base = (x1 - ux * size, y1 - uy * size)
-            corners = [tip, (base[0] + px * half, base[1] + py * half), (base[0] - px * half, base[1] - py * half)]
-            self.parts.append(f'<polygon points="{" ".join(f"{x:g},{y:g}" for x, y in corners)}" fill="{color}"/>')
+            corners = [tip, (base[0] + px * half, base[1] + py * half),
+                       (base[0] - px * half, base[1] - py * half)]
+            path = " ".join(f"{x:g},{y:g}" for x, y in corners)
+            self.parts.append(f'<polygon points="{path}" fill="{color}"/>')
 
-    def legend(self, x: float, y: float, roles: list[str], size: float = 12.5, step: float = 0) -> None:
+    def legend(self, x: float, y: float, roles: list[str], size: float = 12.5,
+               step: float = 0) -> None:
         """A row of colour chips with each role's name, from (x, y)."""
         for key in roles:
             role = PALETTE[key]
@@ -174,12 +181,14 @@ class Svg:
         head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
                 f'width="{self.width}" height="{self.height}" font-family="{FONTS}" role="img">\n'
                 f"<title>{escape(self.title)}</title>\n"
-                f'<rect x="1" y="1" width="{self.width - 2}" height="{self.height - 2}" rx="14" fill="{PAPER}" '
+                f'<rect x="1" y="1" width="{self.width - 2}" height="{self.height - 2}" rx="14" '
+                f'fill="{PAPER}" '
                 f'stroke="{FRAME}" stroke-width="1.5"/>\n')
         return head + "\n".join(self.parts) + "\n</svg>\n"
 
 
-def _gate(svg: Svg, cx: float, cy: float, role: str, name: str, formula: str, w: float = 94) -> None:
+def _gate(svg: Svg, cx: float, cy: float, role: str, name: str, formula: str,
+          w: float = 94) -> None:
     svg.box(cx, cy, w, 52, name, role, size=13.5, sub=formula, bold=True)
 
 
@@ -188,7 +197,8 @@ def _colour(role: str) -> str:
 
 
 def lstm_cell() -> Svg:
-    """The LSTM cell: three gates and a candidate from [h_{t-1}, x_t]; the cell state path across the top."""
+    """The LSTM cell: three gates and a candidate from [h_{t-1}, x_t]; the cell state path across
+    the top."""
     svg = Svg(780, 420, "LSTM 셀: 입력·망각·출력 게이트 세 개와 후보, 셀 상태 경로")
     cell, hidden = _colour("cell"), _colour("hidden")
     svg.frame(112, 48, 560, 304)
@@ -238,7 +248,8 @@ def lstm_cell() -> Svg:
 
 
 def gru_cell() -> Svg:
-    """The GRU cell: reset and update gates and a candidate; h_{t-1} passes through z_t ⊙ across the top."""
+    """The GRU cell: reset and update gates and a candidate; h_{t-1} passes through z_t ⊙ across the
+    top."""
     svg = Svg(780, 420, "GRU 셀: 리셋·업데이트 게이트 두 개와 후보, 은닉 상태 경로")
     hidden, update = _colour("hidden"), _colour("update_gate")
     svg.frame(112, 48, 580, 304)
@@ -295,7 +306,9 @@ def _chips(svg: Svg, x: float, y: float, chips: list[tuple[str, str]], gap: floa
 
 
 def cells_compare() -> Svg:
-    """LSTM and GRU side by side: states, gates, candidate, the additive path, the output, the weights."""
+    """LSTM and GRU side by side: states, gates, candidate, the additive path, the output, the
+    weights.
+    """
     svg = Svg(780, 410, "LSTM과 GRU 한눈에: 상태, 게이트, 후보, 덧셈 경로")
     left, right = 175, 475
     svg.text(left + 140, 24, "LSTM", 17, bold=True)
@@ -317,9 +330,10 @@ def cells_compare() -> Svg:
     _chips(svg, left, 201, [("candidate", "$g_t$ = tanh(…)")])
     _chips(svg, right, 201, [("candidate", "$n_t$ = tanh(…)")])
     svg.text(right + 150, 201, "$r_t$로 거른 $h_{t-1}$을 봄", 12.5, MUTED, anchor="start")
-    svg.text(left, 259, "$c_t$ = [[forget_gate:$f_t$]] ⊙ $c_{t-1}$ + [[input_gate:$i_t$]] ⊙ [[candidate:$g_t$]]",
-             15, anchor="start")
-    svg.text(right, 259, "$h_t$ = [[update_gate:$z_t$]] ⊙ $h_{t-1}$ + (1 − [[update_gate:$z_t$]]) ⊙ "
+    svg.text(left, 259, "$c_t$ = [[forget_gate:$f_t$]] ⊙ $c_{t-1}$ + [[input_gate:$i_t$]] ⊙ "
+             "[[candidate:$g_t$]]", 15, anchor="start")
+    svg.text(right, 259, "$h_t$ = [[update_gate:$z_t$]] ⊙ $h_{t-1}$ + "
+             "(1 − [[update_gate:$z_t$]]) ⊙ "
              "[[candidate:$n_t$]]", 15, anchor="start")
     svg.text(left, 317, "$h_t$ = [[output_gate:$o_t$]] ⊙ tanh($c_t$)", 15, anchor="start")
     svg.text(right, 317, "$h_t$ 그대로 (출력 게이트 없음)", 15, anchor="start")
@@ -329,7 +343,8 @@ def cells_compare() -> Svg:
 
 
 def _chain(svg: Svg, y: float, role: str, symbol: str, xs: list[float], inputs: bool) -> None:
-    """Boxes symbol_1 … symbol_T at height y, forward arrows between them, tokens x_t under them if `inputs`."""
+    """Boxes symbol_1 … symbol_T at height y, forward arrows between them, tokens x_t under them if
+    `inputs`."""
     for t, x in enumerate(xs, start=1):
         svg.box(x, y, 58, 36, f"${symbol}_{t}$", role, size=16)
         if t > 1:
@@ -340,7 +355,8 @@ def _chain(svg: Svg, y: float, role: str, symbol: str, xs: list[float], inputs: 
 
 
 def _gradient_path(svg: Svg, y: float, xs: list[float], widths: list[float], label: str) -> None:
-    """Red arrows right to left above the chain, as thick as the gradient is large, each labelled."""
+    """Red arrows right to left above the chain, as thick as the gradient is large, each labelled.
+    """
     red = _colour("gradient")
     ends = [xs[-1] + 95] + xs[::-1]
     for k, width in enumerate(widths):
@@ -349,7 +365,8 @@ def _gradient_path(svg: Svg, y: float, xs: list[float], widths: list[float], lab
 
 
 def bptt() -> Svg:
-    """The unrolled RNN with the gradient flowing back (thinner at each step), and the LSTM's cell-state path."""
+    """The unrolled RNN with the gradient flowing back (thinner at each step), and the LSTM's
+    cell-state path."""
     svg = Svg(780, 470, "시간 펼침 역전파: RNN의 기울기는 시점마다 줄고, LSTM의 셀 상태 경로는 망각 게이트만 곱합니다")
     red, xs = _colour("gradient"), [130, 250, 370, 490, 610]
     svg.text(24, 26, "RNN: 한 시점 거슬러 갈 때마다 야코비 행렬 $J_s$ = diag(1 − $h_s^2$) $W_{hh}$를 곱합니다",
@@ -374,8 +391,9 @@ def bptt() -> Svg:
 
 
 def _bidirectional_layer(svg: Svg, y: float, xs: list[float], first: int, label: str) -> None:
-    """One bidirectional layer at height y: per time step a frame with the forward box (below) and the
-    backward box (above); forward arrows left to right, backward right to left; final states tagged h_n[k]."""
+    """One bidirectional layer at height y: per time step a frame with the forward box (below) and
+    the backward box (above); forward arrows left to right, backward right to left; final states
+    tagged h_n[k]."""
     hidden = _colour("hidden")
     for x in xs:
         svg.frame(x - 46, y - 52, 92, 104, fill="#f8f9fa")
@@ -393,7 +411,8 @@ def _bidirectional_layer(svg: Svg, y: float, xs: list[float], first: int, label:
 
 
 def bidirectional_stacked() -> Svg:
-    """Two bidirectional layers: each step's two directions concatenated feed the next layer; h_n's order."""
+    """Two bidirectional layers: each step's two directions concatenated feed the next layer; h_n's
+    order."""
     svg = Svg(820, 520, "양방향 층 두 개: 시점마다 두 방향을 이어 붙여 윗층에 넘기고, 최종 상태는 h_n에 층·방향 순서로")
     xs = [270, 400, 530, 660]
     svg.text(24, 24, "→ 정방향: $t$ = 1 → T 순서로 읽기", 13.5, anchor="start")
@@ -422,8 +441,8 @@ def _tokens(svg: Svg, xs: list[float], y: float, tokens: list[str], w: float = 6
 
 
 def reverse_direction_mask() -> Svg:
-    """A right-padded review read backwards: without a mask the reverse direction starts on <pad>; with a mask
-    the padding steps leave the state alone and it starts at the last real token."""
+    """A right-padded review read backwards: without a mask the reverse direction starts on <pad>;
+    with a mask the padding steps leave the state alone and it starts at the last real token."""
     svg = Svg(780, 290, "오른쪽 패딩에서 역방향: 마스크가 없으면 패딩부터 읽고, 마스크가 있으면 진짜 토큰부터 읽습니다")
     hidden, red = _colour("hidden"), _colour("gradient")
     xs = [230 + 90 * t for t in range(6)]
@@ -454,21 +473,24 @@ def reverse_direction_mask() -> Svg:
     svg.box(92, 225, 136, 44, "최종 상태", "hidden", size=13, sub="패딩 없이 읽은 것과 같음")
     return svg
 
-def _read_direction(svg: Svg, xs: list[float], y: float, pads: list[bool], forward: bool, note: str) -> None:
-    """An arrow along a token row, read left to right or right to left: solid over real tokens, dashed red
-    over padding; `note` at the right end."""
+def _read_direction(svg: Svg, xs: list[float], y: float, pads: list[bool], forward: bool,
+                    note: str) -> None:
+    """An arrow along a token row, read left to right or right to left: solid over real tokens,
+    dashed red over padding; `note` at the right end."""
     hidden, red = _colour("hidden"), _colour("wrong")
     order = list(range(len(xs))) if forward else list(range(len(xs)))[::-1]
     step = 45 if forward else -45
     for k in order:
         start, end = xs[k] - step, xs[k] + step
         last = k == order[-1]
-        svg.arrow([(start, y), (end, y)], red if pads[k] else hidden, 2.6, dashed=pads[k], head=last)
+        colour = red if pads[k] else hidden
+        svg.arrow([(start, y), (end, y)], colour, 2.6, dashed=pads[k], head=last)
     svg.text(xs[-1] + 70, y, note, 13, red if "패딩" in note else INK, anchor="start")
 
 
 def padding_directions() -> Svg:
-    """Without a mask, a bidirectional layer meets the padding in one direction whichever side it is on."""
+    """Without a mask, a bidirectional layer meets the padding in one direction whichever side it is
+    on."""
     svg = Svg(780, 320, "마스크 없는 양방향: 오른쪽 패딩이든 왼쪽 패딩이든 한 방향은 패딩과 엮입니다")
     svg.text(24, 24, "마스크 없이 양방향 층이 리뷰 \"굿\"을 읽을 때", 14, MUTED, anchor="start")
     xs = [210 + 80 * t for t in range(4)]
@@ -487,8 +509,8 @@ def padding_directions() -> Svg:
 
 
 def padding_packing() -> Svg:
-    """Three reviews padded on the right with their mask, and the same batch packed: time step by time step,
-    only the reviews that have not ended."""
+    """Three reviews padded on the right with their mask, and the same batch packed: time step by
+    time step, only the reviews that have not ended."""
     svg = Svg(800, 330, "패딩과 마스크, 그리고 패킹: 같은 배치 두 가지 모양")
     reviews = [["최", "고"], ["정", "말", "▁", "재", "미", "없", "다"], ["굿"]]
     T, cell = 7, 34
@@ -498,10 +520,11 @@ def padding_packing() -> Svg:
     for b, tokens in enumerate(reviews):
         for t in range(T):
             x, real = 40 + cell * t, t < len(tokens)
-            svg.box(x, 75 + 32 * b, cell - 4, 28, tokens[t] if real else "pad", "token" if real else "padding",
+            role = "token" if real else "padding"
+            svg.box(x, 75 + 32 * b, cell - 4, 28, tokens[t] if real else "pad", role,
                     size=14 if real else 10.5, dashed=not real, radius=4)
-            svg.box(x, 205 + 32 * b, cell - 4, 28, "1" if real else "0", "token" if real else "padding",
-                    size=14, dashed=not real, radius=4)
+            svg.box(x, 205 + 32 * b, cell - 4, 28, "1" if real else "0", role, size=14,
+                    dashed=not real, radius=4)
     svg.arrow([(300, 107), (392, 107)], INK, 2)
     svg.text(346, 88, "패킹", 13, bold=True)
     svg.text(346, 128, "길이순", 12, MUTED)
@@ -522,9 +545,10 @@ def padding_packing() -> Svg:
     return svg
 
 
-def _decoder_panel(svg: Svg, y: float, inputs: list[str], outputs: list[str], wrong: int, fed_back: bool) -> None:
-    """Encoder → h_0 → four decoder steps at height y: outputs above, inputs below; with `fed_back` each
-    output is the next step's input (arrows), otherwise the inputs are the reference tokens."""
+def _decoder_panel(svg: Svg, y: float, inputs: list[str], outputs: list[str], wrong: int,
+                   fed_back: bool) -> None:
+    """Encoder → h_0 → four decoder steps at height y: outputs above, inputs below; with `fed_back`
+    each output is the next step's input (arrows), otherwise the inputs are the reference tokens."""
     hidden, xs = _colour("hidden"), [260 + 130 * t for t in range(4)]
     svg.box(95, y, 124, 56, "인코더", "hidden", size=14, sub="양방향 GRU", bold=True)
     svg.text(95, y + 48, "원문: 나는 고양이를 좋아해", 11.5, MUTED)
@@ -533,8 +557,9 @@ def _decoder_panel(svg: Svg, y: float, inputs: list[str], outputs: list[str], wr
     if fed_back:
         for t in range(3):
             x = xs[t]
-            svg.arrow([(x + 24, y - 62), (x + 62, y - 62), (x + 62, y + 62), (xs[t + 1] - 32, y + 62)],
-                      _colour("prediction"), 1.8, dashed=True)
+            corner = [(x + 24, y - 62), (x + 62, y - 62), (x + 62, y + 62),
+                      (xs[t + 1] - 32, y + 62)]
+            svg.arrow(corner, _colour("prediction"), 1.8, dashed=True)
     for t, x in enumerate(xs):
         svg.box(x, y, 64, 36, f"$h_{t + 1}$", "hidden", size=16)
         if t:
@@ -542,26 +567,29 @@ def _decoder_panel(svg: Svg, y: float, inputs: list[str], outputs: list[str], wr
         role = "prediction" if fed_back else "token"
         svg.box(x, y + 62, 64 if t else 70, 28, inputs[t], role if t else "token", size=14)
         svg.arrow([(x, y + 48), (x, y + 19)], MUTED, 1.8)
-        svg.box(x, y - 62, 56, 28, outputs[t], "wrong" if t == wrong else "prediction", size=14, bold=True)
+        role = "wrong" if t == wrong else "prediction"
+        svg.box(x, y - 62, 56, 28, outputs[t], role, size=14, bold=True)
         svg.arrow([(x, y - 18), (x, y - 47)], INK, 1.8)
 
 
 def teacher_forcing() -> Svg:
-    """The decoder in training (teacher forcing: the reference is the next input) and in generation (its own
-    previous output is the next input, so one mistake changes every input after it)."""
+    """The decoder in training (teacher forcing: the reference is the next input) and in generation
+    (its own previous output is the next input, so one mistake changes every input after it)."""
     svg = Svg(800, 475, "교사 강요와 생성: 디코더의 다음 입력이 정답인가, 자기 출력인가")
     red = _colour("wrong")
     svg.text(24, 22, "학습: 교사 강요(teacher forcing)", 15, anchor="start", bold=True)
     svg.text(24, 44, "다음 입력은 정답 토큰입니다. 2번째 예측이 틀려도(love) 3번째 입력은 정답 like입니다.", 13,
              MUTED, anchor="start")
-    _decoder_panel(svg, 150, ["<bos>", "I", "like", "cats"], ["I", "love", "cats", "."], 1, fed_back=False)
+    _decoder_panel(svg, 150, ["<bos>", "I", "like", "cats"], ["I", "love", "cats", "."], 1,
+                   fed_back=False)
     svg.text(700, 212, "← 정답 문장", 12.5, MUTED, anchor="start")
     svg.text(700, 88, "← 예측", 12.5, MUTED, anchor="start")
     svg.arrow([(16, 245), (784, 245)], FRAME, 1.2, head=False)
     svg.text(24, 270, "생성: 직전 출력을 다음 입력으로", 15, anchor="start", bold=True)
     svg.text(24, 292, "정답이 없으므로 모델이 만든 토큰을 다시 넣습니다. 한 번 틀리면(love) 그 뒤 입력이 모두 달라집니다.",
              13, red, anchor="start")
-    _decoder_panel(svg, 385, ["<bos>", "I", "love", "cat"], ["I", "love", "cat", "<eos>"], 1, fed_back=True)
+    _decoder_panel(svg, 385, ["<bos>", "I", "love", "cat"], ["I", "love", "cat", "<eos>"], 1,
+                   fed_back=True)
     svg.text(700, 323, "← 예측", 12.5, MUTED, anchor="start")
     svg.text(700, 447, "← 직전 예측", 12.5, MUTED, anchor="start")
     return svg
@@ -621,8 +649,9 @@ def attention_scores() -> Svg:
     # shared by all three
     svg.arrow([(16, 392), (784, 392)], FRAME, 1.2, head=False)
     svg.text(24, 409, "세 함수 모두 그다음은 같습니다 (원문 토큰마다 점수 하나)", 13.5, MUTED, anchor="start")
-    steps = [(90, "$e_1 … e_S$", "attention"), (245, "패딩 자리 −∞", "padding"), (385, "softmax", OPERATION),
-             (515, "$a_1 … a_S$", "attention"), (655, "$c$ = Σ $a_s m_s$", "hidden")]
+    steps = [(90, "$e_1 … e_S$", "attention"), (245, "패딩 자리 −∞", "padding"),
+             (385, "softmax", OPERATION), (515, "$a_1 … a_S$", "attention"),
+             (655, "$c$ = Σ $a_s m_s$", "hidden")]
     widths = [110, 126, 90, 104, 136]
     for (x, label, role), w in zip(steps, widths):
         svg.box(x, 455, w, 34, label, role, size=14.5, dashed=role == "padding")
@@ -634,8 +663,9 @@ def attention_scores() -> Svg:
 
 
 def _sublayer(svg: Svg, spine: float, branch: float, start: float, label: str, sub: str, role: str) -> float:
-    """A pre-LN sublayer beside the residual stream at x = `spine`: from height `start` a branch goes right,
-    up through layer norm and the sublayer, and back into a "+" on the stream; returns the "+"'s height."""
+    """A pre-LN sublayer beside the residual stream at x = `spine`: from height `start` a branch
+    goes right, up through layer norm and the sublayer, and back into a "+" on the stream; returns
+    the "+"'s height."""
     hidden, plus = _colour("hidden"), start - 118
     svg.arrow([(spine, start), (spine, plus + 13)], hidden, 2.4)  # the stream passes the sublayer by
     svg.arrow([(spine, start), (branch, start), (branch, start - 14)], hidden, 1.8)
@@ -648,8 +678,9 @@ def _sublayer(svg: Svg, spine: float, branch: float, start: float, label: str, s
 
 
 def transformer_layers() -> Svg:
-    """A pre-LN encoder layer and decoder layer: the residual stream straight up, each sublayer a side branch
-    (layer norm, then attention or feed-forward) added back; the encoder's output is the decoder's memory."""
+    """A pre-LN encoder layer and decoder layer: the residual stream straight up, each sublayer a
+    side branch (layer norm, then attention or feed-forward) added back; the encoder's output is the
+    decoder's memory."""
     svg = Svg(820, 640, "트랜스포머의 인코더 층과 디코더 층 (pre-LN): 잔차 흐름과 그 옆의 하위 층")
     hidden, attention = _colour("hidden"), _colour("attention")
     panels = [(120, "인코더 층", [("멀티헤드 셀프 어텐션", "softmax($QK^⊤$/√$d$) $V$ · 패딩 마스크", "attention"),

@@ -13,8 +13,8 @@ def use_korean_font() -> None:
 
 
 def draw_unrolled_rnn(ax, steps: int = 4) -> None:
-    """The RNN unrolled over time: forward arrows (계산) and the backward path of BPTT (기울기), thinner at each
-    step back to show it shrinking. Colours from `diagrams.PALETTE`; the figure gets a white background."""
+    """The RNN unrolled over time: forward arrows (계산) and the backward path of BPTT (기울기),
+    thinner at each step back to show it shrinking. Colours from `diagrams.PALETTE`, white page."""
     from probing_rnns.diagrams import PALETTE
 
     hidden, gradient = PALETTE["hidden"], PALETTE["gradient"]
@@ -27,9 +27,11 @@ def draw_unrolled_rnn(ax, steps: int = 4) -> None:
         ax.text(t, 0, f"$h_{t + 1}$", ha="center", va="center", fontsize=13, bbox=box)
         ax.text(t, -1.2, f"$x_{t + 1}$", ha="center", va="center", fontsize=13)
         ax.annotate("", (t, -0.3), (t, -0.95), arrowprops=dict(arrowstyle="->"))
-        ax.annotate("", (t - 0.25, 0), (t - 0.7 if t else -0.65, 0), arrowprops=dict(arrowstyle="->"))
+        start = t - 0.7 if t else -0.65
+        ax.annotate("", (t - 0.25, 0), (start, 0), arrowprops=dict(arrowstyle="->"))
+        width = 0.8 + 2.2 * (t + 1) / steps  # thinner the further back
         ax.annotate("", (t - 0.7, 0.45), (t - 0.3, 0.45), arrowprops=dict(
-            arrowstyle="->", color=gradient.stroke, linestyle="--", linewidth=0.8 + 2.2 * (t + 1) / steps))
+            arrowstyle="->", color=gradient.stroke, linestyle="--", linewidth=width))
     ax.text(-0.85, 0, "$h_0$", ha="center", va="center", fontsize=13)
     ax.text(steps - 1, 1.2, "손실 $L$", ha="center", va="center", fontsize=12,
             bbox=dict(boxstyle="round", fc=gradient.fill, ec=gradient.stroke))
@@ -89,9 +91,10 @@ def plot_seed_spread(ax, records: list[dict], metric: str = "test_accuracy", ord
 
 
 def beam_tree_layout(prefixes: list[tuple[int, ...]]) -> dict[tuple[int, ...], tuple[float, float]]:
-    """(x, y) for each node of a search tree given by its token prefixes (the root () included or not): x is the
-    depth, leaves take rows 0, -1, -2, … in depth-first order, a parent sits level with its first child, so each
-    hypothesis's best continuation runs straight on. `prefixes` are ordered best first within each parent."""
+    """(x, y) for each node of a search tree given by its token prefixes (with or without the root ()):
+    x is the depth, leaves take rows 0, -1, -2, … in depth-first order, a parent sits level with its
+    first child, so each hypothesis's best continuation runs straight on. `prefixes` are ordered
+    best first within each parent."""
     children: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
     for prefix in prefixes:
         if prefix:
@@ -116,10 +119,11 @@ def _search_path(tokens: tuple[int, ...]) -> list[tuple[int, ...]]:
 
 def plot_beam_tree(trace: list, names, answer: tuple[int, ...], greedy: list | None = None,
                    column_width: float = 1.3, row_height: float = 0.27):
-    """The beam-search tree of one `decoding.beam_search(..., trace=trace)` run, drawn from the trace:
-    every ranked continuation with its token (`names[id]`) and log p, kept / pruned / finished by <eos>;
-    the search's answer `answer` (token ids) as a thick path and, from a beam-1 trace `greedy`, the path greedy
-    search took (nodes greedy reached outside the beam are added). Returns the figure (white background)."""
+    """The search tree of one `decoding.beam_search(..., trace=trace)` run, drawn from the trace:
+    every ranked continuation with its token (`names[id]`) and log p, kept / pruned / finished by
+    <eos>; the search's answer `answer` (token ids) as a thick path and, from a beam-1 trace
+    `greedy`, the path greedy search took (nodes it reached outside the beam are added).
+    Returns the figure (white background)."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
@@ -154,7 +158,8 @@ def plot_beam_tree(trace: list, names, answer: tuple[int, ...], greedy: list | N
 
     for prefix in place:
         if prefix:
-            ax.plot(*elbows([prefix[:-1], prefix]), color=PALETTE["pruned"].stroke, lw=0.8, zorder=1)
+            ax.plot(*elbows([prefix[:-1], prefix]), color=PALETTE["pruned"].stroke, lw=0.8,
+                    zorder=1)
     for path, role, style in ((greedy_path, "greedy_path", "--"), (answer_path, "beam_path", "-")):
         if path:
             ax.plot(*elbows([p for p in path if p in place]), color=PALETTE[role].stroke, ls=style,
@@ -165,16 +170,18 @@ def plot_beam_tree(trace: list, names, answer: tuple[int, ...], greedy: list | N
         x, y = place[prefix]
         role = PALETTE[{"kept": "prediction", "finished": "finished", "pruned": "pruned"}[c.fate]]
         edge = PALETTE["greedy_path"].stroke if prefix in on and c.fate == "pruned" else role.stroke
-        ax.text(x, y, f"{names[prefix[-1]]}  {c.log_prob:.2f}", ha="center", va="center", fontsize=8.5,
+        ax.text(x, y, f"{names[prefix[-1]]}  {c.log_prob:.2f}", ha="center", va="center",
+                fontsize=8.5,
                 color=role.stroke if c.fate == "pruned" else "#202124", zorder=3,
                 bbox=dict(boxstyle="round,pad=0.25", fc=role.fill, ec=edge, lw=1.2))
     ax.set_xlim(-0.5, max(x for x, _ in place.values()) + 0.6)
     ax.set_ylim(min(y for _, y in place.values()) - 0.8, 0.8)
     handles = [Line2D([], [], color=PALETTE[r].stroke, ls=s, lw=3, label=PALETTE[r].name)
                for r, s in (("beam_path", "-"), ("greedy_path", "--"))]
-    handles += [Line2D([], [], marker="s", ls="", ms=11, mfc=PALETTE[r].fill, mec=PALETTE[r].stroke, label=label)
-                for r, label in (("prediction", "빔에 남은 가설"), ("finished", PALETTE["finished"].name),
-                                 ("pruned", PALETTE["pruned"].name))]
-    ax.legend(handles=handles, loc="lower left", fontsize=9, frameon=True, facecolor="white", ncol=5,
-              bbox_to_anchor=(0, 1.0))
+    boxes = (("prediction", "빔에 남은 가설"), ("finished", PALETTE["finished"].name),
+             ("pruned", PALETTE["pruned"].name))
+    handles += [Line2D([], [], marker="s", ls="", ms=11, mfc=PALETTE[r].fill, mec=PALETTE[r].stroke,
+                       label=label) for r, label in boxes]
+    ax.legend(handles=handles, loc="lower left", fontsize=9, frameon=True, facecolor="white",
+              ncol=5, bbox_to_anchor=(0, 1.0))
     return fig

@@ -22,8 +22,9 @@ V, BOS, EOS = 5, 0, 1
 def test_committed_svg_is_what_the_code_draws(name, tmp_path):
     [fresh] = [p for p in diagrams.write_figures(tmp_path) if p.stem == name]
     committed = FIGURES / f"{name}.svg"
-    assert committed.is_file(), f"run: python -m probing_rnns.diagrams book/figures"
-    assert committed.read_text(encoding="utf-8") == fresh.read_text(encoding="utf-8"), "stale: regenerate it"
+    assert committed.is_file(), "run: python -m probing_rnns.diagrams book/figures"
+    same = committed.read_text(encoding="utf-8") == fresh.read_text(encoding="utf-8")
+    assert same, "stale: regenerate it"
 
 
 @pytest.mark.parametrize("name", sorted(diagrams.FIGURES))
@@ -33,7 +34,7 @@ def test_svg_has_a_light_background_korean_fonts_and_only_palette_colours(name):
     for font in ("'Nanum Gothic'", "NanumGothic", "'Noto Sans CJK KR'", "sans-serif"):
         assert font in fonts
     background = root.find(f"{SVG}rect")
-    assert background.get("fill") == diagrams.PAPER  # dark mode: the figure brings its own white page
+    assert background.get("fill") == diagrams.PAPER  # dark mode: the figure brings its own page
     assert float(background.get("width")) >= int(root.get("width")) - 2
     allowed = NEUTRALS | {c for role in diagrams.PALETTE.values() for c in (role.stroke, role.fill)}
     used = {el.get(a) for el in root.iter() for a in ("fill", "stroke") if el.get(a)}
@@ -54,21 +55,24 @@ def test_markup_turns_math_into_italic_letters_and_subscripts():
     assert '<tspan font-style="italic">h</tspan>' in svg
     assert 'baseline-shift="sub"' in svg and "−1" in svg  # the minus sign in "t−1"
     assert "&lt;pad&gt;" in svg
-    assert diagrams.markup("[[forget_gate:$f_t$]]").count(diagrams.PALETTE["forget_gate"].stroke) == 1
+    forget = diagrams.PALETTE["forget_gate"].stroke
+    assert diagrams.markup("[[forget_gate:$f_t$]]").count(forget) == 1
 
 
 def test_lstm_draws_three_gates_and_a_candidate_gru_two_gates_and_a_candidate():
     def gate_boxes(svg: diagrams.Svg) -> set[str]:
-        gates = {"input_gate", "forget_gate", "output_gate", "reset_gate", "update_gate", "candidate"}
+        gates = {"input_gate", "forget_gate", "output_gate", "reset_gate", "update_gate",
+                 "candidate"}
         fills = {diagrams.PALETTE[g].fill: g for g in gates}
         root = ET.fromstring(svg.render())
         return {fills[r.get("fill")] for r in root.iter(f"{SVG}rect") if r.get("fill") in fills}
 
-    assert gate_boxes(diagrams.lstm_cell()) == {"input_gate", "forget_gate", "output_gate", "candidate"}
+    lstm = {"input_gate", "forget_gate", "output_gate", "candidate"}
+    assert gate_boxes(diagrams.lstm_cell()) == lstm
     assert gate_boxes(diagrams.gru_cell()) == {"reset_gate", "update_gate", "candidate"}
 
 
-# --- the beam-search trace behind chapter 10's tree -------------------------------------------------------
+# --- the beam-search trace behind chapter 10's tree ----------------------------------------------
 
 def _second_order(table: torch.Tensor):
     """log p(next | previous two) with the previous token kept in the state (K, 1)."""
@@ -86,35 +90,40 @@ def test_tracing_a_beam_search_leaves_its_results_unchanged(alpha, beam_size):
         args = (step, state, BOS, EOS, beam_size, 6, alpha, beam_size)
         trace: list[decoding.Candidate] = []
         plain, traced = decoding.beam_search(*args), decoding.beam_search(*args, trace=trace)
-        assert [(h.tokens, h.log_prob, h.score) for h in plain] == [(h.tokens, h.log_prob, h.score) for h in traced]
-        for h in traced:  # each returned hypothesis is in the trace: finished by <eos>, or kept to max_len
+        def fields(hyps):
+            return [(h.tokens, h.log_prob, h.score) for h in hyps]
+
+        assert fields(plain) == fields(traced)
+        for h in traced:  # each answer is in the trace: finished by <eos>, or kept to max_len
             [c] = [c for c in trace if c.tokens == tuple(h.tokens)]
             assert c.log_prob == pytest.approx(h.log_prob)
             assert c.fate == ("finished" if h.tokens[-1] == EOS else "kept")
         for t in range(max(c.step for c in trace) + 1):
             ranked = [c for c in trace if c.step == t]
             assert len(ranked) <= 2 * beam_size
-            assert [c.log_prob for c in ranked] == sorted((c.log_prob for c in ranked), reverse=True)
+            scores = [c.log_prob for c in ranked]
+            assert scores == sorted(scores, reverse=True)
             assert sum(c.fate == "kept" for c in ranked) <= beam_size
             parents = {c.tokens for c in trace if c.step == t - 1 and c.fate == "kept"}
             assert all(c.tokens[:-1] in parents for c in ranked) if t else True
 
 
 def test_a_beam_of_one_traces_the_greedy_path():
-    step, state = _second_order(torch.randn(V, V, V, generator=torch.Generator().manual_seed(1)) * 2)
+    gen = torch.Generator().manual_seed(1)
+    step, state = _second_order(torch.randn(V, V, V, generator=gen) * 2)
     trace: list[decoding.Candidate] = []
     decoding.beam_search(step, state, BOS, EOS, 1, 6, trace=trace)
     greedy = tuple(decoding.greedy(step, state, BOS, EOS, 6).tokens)
-    end = next((c for c in trace if c.fate == "finished"), [c for c in trace if c.fate == "kept"][-1])
-    assert end.tokens == greedy
-    assert [c.tokens for c in trace if c.fate == "kept"][: len(greedy) - 1] == [greedy[:k] for k in
-                                                                                range(1, len(greedy))]
+    kept = [c.tokens for c in trace if c.fate == "kept"]
+    end = next((c.tokens for c in trace if c.fate == "finished"), kept[-1])
+    assert end == greedy
+    assert kept[: len(greedy) - 1] == [greedy[:k] for k in range(1, len(greedy))]
 
 
 def _toy():
-    """Chapter 10's toy model: greedy takes A (0.5) and ends at 0.15; beam 2 finds B <eos> (0.36)."""
-    probs = torch.tensor([[0, 0, .5, .4, .1], [0, 1, 0, 0, 0], [0, .3, .25, .2, .25], [0, .9, .05, .05, 0],
-                          [0, .5, .2, .2, .1]])
+    """Chapter 10's toy model: greedy takes A (0.5), ends at 0.15; beam 2 finds B <eos> (0.36)."""
+    probs = torch.tensor([[0, 0, .5, .4, .1], [0, 1, 0, 0, 0], [0, .3, .25, .2, .25],
+                          [0, .9, .05, .05, 0], [0, .5, .2, .2, .1]])
     table = probs.clamp_min(1e-9).log()
     return (lambda tokens, state: (table[tokens], state)), torch.zeros(1, 1)
 
