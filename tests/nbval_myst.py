@@ -9,6 +9,7 @@ build that follows finds it there instead of running the chapter a second time.
 from __future__ import annotations
 
 import copy
+import functools
 import time
 from pathlib import Path
 from unittest import mock
@@ -38,6 +39,10 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
 class MystNotebook(nbval.plugin.IPyNbFile):
     """nbval's notebook collector, reading a MyST markdown chapter."""
 
+    def setup(self):
+        super().setup()
+        self.kernel.execute_cell_input = functools.partial(execute_as_notebook, self.kernel)
+
     def collect(self):
         with mock.patch.object(nbval.plugin.nbformat, "read", read_chapter):
             self.cells = list(super().collect())
@@ -50,6 +55,15 @@ class MystNotebook(nbval.plugin.IPyNbFile):
         if self.all_passed and all(cell.test_outputs is not None for cell in self.cells):
             seconds = time.perf_counter() - self.started
             cache_executed(self.nb, [cell.test_outputs for cell in self.cells], self.path, seconds)
+
+
+def execute_as_notebook(kernel, cell_input: str, allow_stdin: bool | None = None) -> str:
+    """Run a cell as Jupyter and the book's executor do, with store_history=True (nbval: False).
+
+    IPython hides the value of a cell that ends with `;` only for cells it stores in its history;
+    without that, `ax.legend();` shows <matplotlib.legend.Legend at 0x…> in the cached outputs.
+    """
+    return kernel.kc.execute(cell_input, store_history=True, allow_stdin=allow_stdin, stop_on_error=False)
 
 
 @pytest.hookimpl(hookwrapper=True)
