@@ -49,6 +49,6 @@ def test_tatoeba_splits_share_no_sentence_and_have_the_configured_sizes(train_si
 
 def test_tatoeba_has_repeated_sentences_that_a_pair_split_would_leak():
     pairs = data.load_tatoeba_ko_en()
-    rest, test = data.train_val_split(pairs, 500, seed=translation.DATA_SEED)
+    rest, test = data.train_val_split(pairs, 500, seed=data.DATA_SEED)
     seen = {translation.same_sentence(p.ko) for p in rest}
     assert any(translation.same_sentence(p.ko) in seen for p in test)  # why split_pairs groups
