@@ -11,7 +11,7 @@ code and outputs wrapped instead of scrolled, folded cells and exercise solution
 Colab install cell (the first cell of every chapter) left out.
 
     python tools/pdf.py _build/pdf/probing-rnns.pdf                 # the executed book
-    python tools/pdf.py /tmp/draft.pdf --draft /tmp/draft-build     # chapters not executed: layout only
+    python tools/pdf.py /tmp/draft.pdf --draft /tmp/draft-build     # not executed: layout only
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ window.addEventListener("load", () => {
   for (const cell of document.querySelectorAll("div.cell"))
     if (cell.querySelector(".cell_input")?.textContent.includes('%s')) cell.remove();
   for (const details of document.querySelectorAll("details")) details.open = true;
-  for (const hidden of document.querySelectorAll(".toggle-hidden")) hidden.classList.remove("toggle-hidden");
+  for (const folded of document.querySelectorAll(".toggle-hidden"))
+    folded.classList.remove("toggle-hidden");
 });
 </script>""" % INSTALL_MARKER
 # virtual milliseconds Chromium waits (while idle) before printing: MathJax typesets the whole book
@@ -90,16 +91,17 @@ def chapter_titles() -> list[str]:
     """The title (first `# ` heading) of every file in the table of contents, in its order."""
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     files = re.findall(r"^\s*(?:root|- file):\s*(\S+)", toc, re.MULTILINE)
-    return [re.search(r"^# (.+)$", (ROOT / f"{file}.md").read_text(encoding="utf-8"), re.MULTILINE)[1]
-            for file in files]
+    texts = [(ROOT / f"{file}.md").read_text(encoding="utf-8") for file in files]
+    return [re.search(r"^# (.+)$", text, re.MULTILINE)[1] for text in texts]
 
 
 def embedded_font_problems(fonts: str) -> list[str]:
     """pdffonts' table → fonts not embedded, or no Korean font (fc-list :lang=ko) among them."""
     rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
     problems = [f"글꼴이 들어 있지 않습니다: {row[0]}" for row in rows if row[-5] != "yes"]
-    listed = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True).stdout
-    korean = {name.replace(" ", "").lower() for line in listed.splitlines() for name in line.split(",")}
+    listed = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True)
+    korean = {name.replace(" ", "").lower() for line in listed.stdout.splitlines()
+              for name in line.split(",")}
     if not any(row[0].split("+")[-1].split("-")[0].lower() in korean for row in rows):
         problems.append("한국어 글꼴이 PDF에 없습니다 (한글이 네모로 찍혔을 수 있습니다)")
     return problems
@@ -125,7 +127,10 @@ def main() -> None:
                         help="장을 실행하지 않고 DIR에 빌드합니다 (출력 없음, 쪽 배치 확인용)")
     args = parser.parse_args()
     start = time.perf_counter()
-    site = build_without_execution(args.draft, "singlehtml")[0] if args.draft else build_single_page()
+    if args.draft:
+        site = build_without_execution(args.draft, "singlehtml")[0]
+    else:
+        site = build_single_page()
     built = time.perf_counter()
     print_to_pdf(print_page(site), args.pdf.resolve())
     pages = poppler("pdfinfo", args.pdf).split("Pages:")[1].split()[0]
