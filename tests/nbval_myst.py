@@ -63,7 +63,8 @@ def execute_as_notebook(kernel, cell_input: str, allow_stdin: bool | None = None
     IPython hides the value of a cell that ends with `;` only for cells it stores in its history;
     without that, `ax.legend();` shows <matplotlib.legend.Legend at 0x…> in the cached outputs.
     """
-    return kernel.kc.execute(cell_input, store_history=True, allow_stdin=allow_stdin, stop_on_error=False)
+    return kernel.kc.execute(cell_input, store_history=True, allow_stdin=allow_stdin,
+                             stop_on_error=False)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -3,8 +3,8 @@
     make screenshots        # after `make book` → _build/screenshots/index.png, chapter.png, …
     python tools/screenshots.py _build/html _build/screenshots
 
-Three pages are shot in the theme's dark mode too (<name>-dark.png): a chapter with matplotlib figures
-and tables, one with SVG diagrams, one with the score table in math. The theme follows the reader's
+Three pages are shot in the theme's dark mode too (<name>-dark.png): a chapter with matplotlib
+figures and tables, one with SVG diagrams, one with the score table in math. The theme follows the reader's
 colour scheme when none is stored, so Chromium is told that the reader prefers dark.
 
 Needs Debian's chromium and a Korean font (`apt-get install chromium fonts-nanum`). Fails (exit 1) when
@@ -32,7 +32,7 @@ import numpy as np
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars"]
-# the front page, a chapter with figures, one with diagrams, the chapter with the score table in math:
+# the front page, a chapter with figures, one with diagrams, the one with the score table in math:
 # page, window height in pixels (tall enough to reach the figures and the table)
 PAGES = {"index": ("index.html", 1800), "chapter": ("book/06_results.html", 6000),
          "diagrams": ("book/03_lstm.html", 5000), "attention": ("book/09_attention.html", 3000)}
@@ -79,7 +79,8 @@ def hangul_glyphs_are_distinct() -> bool:
     return "distinct=5" in dom
 
 
-def screenshot(url: str, png: Path, width: int = 1280, height: int = 1800, dark: bool = False) -> None:
+def screenshot(url: str, png: Path, width: int = 1280, height: int = 1800,
+               dark: bool = False) -> None:
     png.parent.mkdir(parents=True, exist_ok=True)
     chromium(f"--screenshot={png}", f"--window-size={width},{height}", "--virtual-time-budget=5000",
              *([DARK_SCHEME] if dark else []), url)
@@ -164,8 +165,8 @@ def main(site: Path, out: Path) -> int:
         if name in DARK_PAGES:
             dark = out / f"{name}-dark.png"
             screenshot(html.as_uri(), dark, height=height, dark=True)
-            if background_brightness(dark) > 0.3:
-                problems.append(f"{dark.name}: 어두운 모드가 아닙니다 (배경 밝기 {background_brightness(dark):.2f})")
+            if (brightness := background_brightness(dark)) > 0.3:
+                problems.append(f"{dark.name}: 어두운 모드가 아닙니다 (배경 밝기 {brightness:.2f})")
             print(f"{dark} ({ink(dark):.1%} ink)")
     for problem in problems:
         print(f"screenshots: {problem}", file=sys.stderr)
