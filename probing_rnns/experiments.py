@@ -4,6 +4,7 @@
     python -m probing_rnns.experiments run nsmc-cells --models lstm --seeds 0 --set epochs=1 train_size=2000
     python -m probing_rnns.experiments summarize nsmc-cells
     python -m probing_rnns.experiments verify nsmc-cells --models lstm --seeds 0
+    python -m probing_rnns.experiments run nsmc-cells --seeds 0 1 2 --save-model 0
     torchrun --standalone --nproc_per_node=2 -m probing_rnns.experiments run nsmc-cells --models lstm --seeds 0
 
 Each run writes results/<experiment>/<model>-seed<k>.json with its config, metrics, history and what
@@ -11,6 +12,9 @@ reproduces it (commit, command, threads, torch, machine, data checksums). Runs a
 --threads says otherwise: the same config, seed and thread count give bit-identical numbers, and `verify`
 re-runs stored results to show it. A run with --set overrides (or other threads) is named after them,
 e.g. lstm+epochs=1,train_size=2000-seed0.json, so it never overwrites the experiment's own result.
+With --save-model (run or verify) the trained model is kept too, beside its result:
+results/<experiment>/models/<model>-seed<k>.pt, written by the task's `save_run(result, cfg, path)`;
+`verify` keeps it only when the re-run reproduces the stored result. The CLI and demo read them.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import typing
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 from probing_rnns import distributed, language_model, sentiment, translation
 from probing_rnns.probes import gradient_norms_by_position, lstm_summary, units_correlated_with
@@ -224,12 +228,22 @@ def result_path(experiment: str, label: str, seed: int) -> Path:
     return results_dir() / experiment / f"{re.sub(r'[^A-Za-z0-9._=,+-]', '_', label)}-seed{seed}.json"
 
 
-def measure(experiment: str, cfg: Any, progress: bool = True) -> dict | None:
-    """Train one config and return what the results file stores of it (None on ranks other than 0)."""
+def model_path(experiment: str, label: str, seed: int) -> Path:
+    """Where --save-model keeps a result's model: results/<experiment>/models/<result's name>.pt."""
+    result = result_path(experiment, label, seed)
+    return result.parent / "models" / f"{result.stem}.pt"
+
+
+def measure(experiment: str, cfg: Any, progress: bool = True,
+            save_to: Path | None = None) -> dict | None:
+    """Train one config and return what the results file stores of it (None on ranks other than 0);
+    with `save_to`, also keep the trained model there (the task's `save_run`)."""
     spec = EXPERIMENTS[experiment]
     result = spec.task.run(cfg, progress and distributed.is_main())  # progress bars on rank 0 only
     if not distributed.is_main():
         return None
+    if save_to is not None:
+        spec.task.save_run(result, cfg, save_to)
     measured = {key: result[key] for key in MEASURED}
     if spec.probe is not None:
         measured["probes"] = spec.probe(cfg, result)
@@ -237,9 +251,9 @@ def measure(experiment: str, cfg: Any, progress: bool = True) -> dict | None:
 
 
 def run(experiment: str, models: list[str], seeds: list[int], overrides: dict, command: str,
-        threads: int = 1) -> list[Path]:
+        threads: int = 1, save_seeds: Collection[int] = ()) -> list[Path]:
     """Train every (model, seed) pair and write one JSON result each (under torchrun: every rank
-    trains, rank 0 writes)."""
+    trains, rank 0 writes); keep the trained models of `save_seeds` (`model_path`)."""
     spec = EXPERIMENTS[experiment]
     use_threads(threads)
     environment = current_environment(command)  # the code this process runs, whatever lands meanwhile
@@ -247,7 +261,9 @@ def run(experiment: str, models: list[str], seeds: list[int], overrides: dict, c
     for model in models:
         label = run_label(model, overrides, threads)
         for seed in seeds:
-            measured = measure(experiment, replace(spec.variants[model], seed=seed, **overrides))
+            keep = model_path(experiment, label, seed) if seed in save_seeds else None
+            cfg = replace(spec.variants[model], seed=seed, **overrides)
+            measured = measure(experiment, cfg, save_to=keep)
             if measured is None:
                 continue
             record = {"experiment": experiment, "model": label, "variant": model, "seed": seed,
@@ -256,7 +272,8 @@ def run(experiment: str, models: list[str], seeds: list[int], overrides: dict, c
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
             scores = ", ".join(f"{m} {measured['metrics'][m]:.4g}" for m in spec.metrics)
-            print(f"{path}: {scores} ({measured['train_seconds']:.0f} s)", flush=True)
+            kept = f", model {keep}" if keep else ""
+            print(f"{path}: {scores} ({measured['train_seconds']:.0f} s{kept})", flush=True)
             written.append(path)
     return written
 
@@ -419,8 +436,9 @@ class Verdict:
     note: str  # how it was re-run
 
 
-def verify_record(record: dict) -> Verdict:
-    """Re-run one stored result with its recorded config and threads and compare every measurement."""
+def verify_record(record: dict, save_model: bool = False) -> Verdict:
+    """Re-run one stored result with its recorded config and threads and compare every measurement;
+    with `save_model`, keep the re-trained model (`model_path`) if it reproduces the result."""
     experiment = record["experiment"]
     spec = EXPERIMENTS[experiment]
     threads = record.get("threads", 1)
@@ -431,17 +449,25 @@ def verify_record(record: dict) -> Verdict:
                        f"run verify under torchrun --nproc_per_node={record['world_size']}")
     use_threads(threads)
     config_class = type(next(iter(spec.variants.values())))
-    fresh = measure(experiment, config_from_dict(config_class, record["config"]), progress=False)
+    keep = model_path(experiment, record["model"], record["seed"]) if save_model else None
+    cfg = config_from_dict(config_class, record["config"])
+    fresh = measure(experiment, cfg, progress=False, save_to=keep)
     stored = as_json({key: record[key] for key in (*MEASURED, "probes") if key in record})
     stored["config"] = normalized_config(experiment, record)  # fields added since: their defaults
     if fresh is None:  # another rank: rank 0 reports
         return Verdict(record["path"], True, (), note)
     diff = differences(comparable(stored), comparable(fresh))
+    if keep is not None:
+        if diff:  # not the model the stored result measured
+            keep.unlink()
+        note += ", model not kept" if diff else f", model kept: {keep}"
     return Verdict(record["path"], not diff, tuple(diff), note)
 
 
-def verify(experiment: str, models: list[str] | None = None, seeds: list[int] | None = None) -> list[Verdict]:
-    """Re-run the stored results of `experiment` (those of `models` and `seeds`) and report each."""
+def verify(experiment: str, models: list[str] | None = None, seeds: list[int] | None = None,
+           save_model: bool = False) -> list[Verdict]:
+    """Re-run the stored results of `experiment` (those of `models` and `seeds`) and report each;
+    with `save_model`, keep each re-trained model that reproduces its result."""
     chosen = [r for r in load_results(experiment)
               if (models is None or r.get("variant", r["model"]) in models or r["model"] in models)
               and (seeds is None or r["seed"] in seeds)]
@@ -449,7 +475,7 @@ def verify(experiment: str, models: list[str] | None = None, seeds: list[int] | 
         raise SystemExit(f"{experiment}: no stored results for models {models} and seeds {seeds}")
     verdicts = []
     for record in chosen:
-        verdict = verify_record(record)
+        verdict = verify_record(record, save_model)
         status = "identical" if verdict.identical else "DIFFERENT"
         print(f"{verdict.path}: {status} ({verdict.note})", flush=True)
         for line in verdict.differences[:20]:
@@ -471,6 +497,9 @@ def main(argv: list[str] | None = None) -> None:
     run_p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override Config fields")
     run_p.add_argument("--threads", type=int, default=1,
                        help="torch threads (default 1: the stored results' setting)")
+    run_p.add_argument("--save-model", nargs="*", type=int, metavar="SEED",
+                       help="keep the trained models (of these seeds; none named: every seed) in "
+                            "results/<experiment>/models/")
     sum_p = sub.add_parser("summarize", help="print mean ± std over seeds")
     sum_p.add_argument("experiment", choices=list(EXPERIMENTS))
     sum_p.add_argument("--all", action="store_true", help="also runs with --set overrides, as their own rows")
@@ -478,8 +507,14 @@ def main(argv: list[str] | None = None) -> None:
     ver_p.add_argument("experiment", choices=list(EXPERIMENTS))
     ver_p.add_argument("--models", nargs="+", help="default: every stored model")
     ver_p.add_argument("--seeds", nargs="+", type=int, help="default: every stored seed")
+    ver_p.add_argument("--save-model", action="store_true",
+                       help="keep each re-trained model that reproduces its result "
+                            "(results/<experiment>/models/)")
     args = parser.parse_args(argv)
     spec = EXPERIMENTS[args.experiment]
+    saving = getattr(args, "save_model", None) not in (None, False)
+    if saving and not hasattr(spec.task, "save_run"):
+        parser.error(f"{args.experiment}: its task cannot save models (no save_run)")
     if args.action == "run":
         models = args.models or list(spec.variants)
         unknown = set(models) - set(spec.variants)
@@ -491,8 +526,12 @@ def main(argv: list[str] | None = None) -> None:
         overrides = parse_overrides(args.set, type(next(iter(spec.variants.values()))))
         if "seed" in overrides:
             parser.error("seeds are chosen with --seeds, not --set seed=...")
+        save_seeds = args.seeds if args.save_model == [] else args.save_model or []
+        if set(save_seeds) - set(args.seeds):
+            parser.error(f"--save-model {sorted(set(save_seeds) - set(args.seeds))}: "
+                         "not among --seeds")
         with distributed.process_group():  # under torchrun: join the other ranks; otherwise nothing
-            run(args.experiment, models, args.seeds, overrides, command, args.threads)
+            run(args.experiment, models, args.seeds, overrides, command, args.threads, save_seeds)
     elif args.action == "summarize":
         try:
             print(format_table(summarize(args.experiment, args.all), spec.metrics))
@@ -500,7 +539,7 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(f"summarize {args.experiment}: {err}") from None
     else:
         with distributed.process_group():
-            verdicts = verify(args.experiment, args.models, args.seeds)
+            verdicts = verify(args.experiment, args.models, args.seeds, args.save_model)
         if not all(v.identical for v in verdicts):
             raise SystemExit(f"{sum(not v.identical for v in verdicts)} of {len(verdicts)} differ")
 

@@ -228,6 +228,12 @@ def load_classifier(path: str | Path, name: str) -> SavedClassifier:
     return SavedClassifier(name, model.eval(), vocab, tokenizer, cfg, saved.get("metrics", {}))
 
 
+def save_run(result: dict, cfg: Config, path: str | Path) -> None:
+    """What the experiment runner keeps of a run (`--save-model`): the classifier (`save_classifier`)."""
+    save_classifier(path, result["model"], cfg, result["vocab"], result["data"].tokenizer,
+                    result["metrics"])
+
+
 def run(cfg: Config, progress: bool = True, callbacks: Sequence[Callback] = ()) -> dict:
     """Train one model under `cfg`, measure it on validation and test; `callbacks` watch `fit`."""
     set_seed(cfg.seed)

@@ -290,3 +290,44 @@ def run(cfg: Config, progress: bool = True) -> dict:
             "vocab_size": {"ko": len(corpus.src_vocab), "en": len(corpus.tgt_vocab)},
             "train_seconds": trained.train_seconds, "epochs": len(trained.history), "history": trained.history,
             "model": model, "corpus": corpus, "test_hypotheses": test_hyps}
+
+
+@dataclass(frozen=True)
+class SavedTranslator:
+    """A translator saved by `save_translator`, loaded with its vocabularies and config."""
+
+    name: str
+    model: Seq2Seq | TransformerSeq2Seq
+    src_vocab: Vocab
+    tgt_vocab: Vocab
+    cfg: Config
+    metrics: dict  # the run's measurements, e.g. "test_bleu"
+
+    def source_tokens(self, sentence: str) -> list[str]:
+        """The Korean tokens the model reads (at most cfg.max_tokens)."""
+        return get_tokenizer(self.cfg.src_tokenizer)(sentence)[: self.cfg.max_tokens]
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        return get_tokenizer(self.cfg.tgt_tokenizer).detokenize(tokens)
+
+
+def save_translator(path: str | Path, model: Seq2Seq | TransformerSeq2Seq, cfg: Config,
+                    corpus: Corpus, metrics: dict) -> None:
+    """Weights, config, both vocabularies and the run's metrics in one file (`load_translator`)."""
+    save_checkpoint(path, model, cfg, src_vocab=corpus.src_vocab.itos,
+                    tgt_vocab=corpus.tgt_vocab.itos, metrics=metrics)
+
+
+def load_translator(path: str | Path, name: str) -> SavedTranslator:
+    """The translator `save_translator` wrote to `path`, ready to decode."""
+    saved = load_checkpoint(path)
+    cfg = Config(**saved["config"])
+    src_vocab, tgt_vocab = Vocab(saved["src_vocab"]), Vocab(saved["tgt_vocab"])
+    model = build_model(cfg, len(src_vocab), len(tgt_vocab))
+    model.load_state_dict(saved["model"])
+    return SavedTranslator(name, model.eval(), src_vocab, tgt_vocab, cfg, saved["metrics"])
+
+
+def save_run(result: dict, cfg: Config, path: str | Path) -> None:
+    """What the experiment runner keeps of a run (`--save-model`): the translator (`save_translator`)."""
+    save_translator(path, result["model"], cfg, result["corpus"], result["metrics"])

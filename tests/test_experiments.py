@@ -31,12 +31,17 @@ def fake_run(cfg: FakeConfig, progress: bool = True) -> dict:
             "history": [{"epoch": 1, "train_loss": 1 / 3, "train_seconds": time.perf_counter()}]}
 
 
+def fake_save_run(result: dict, cfg: FakeConfig, path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"seed": cfg.seed, "metrics": result["metrics"]}))
+
+
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
     OFFSET["value"] = 0.0
     monkeypatch.setenv(experiments.RESULTS_ENV, str(tmp_path))
-    spec = Experiment(types.SimpleNamespace(run=fake_run), {"a": FakeConfig(), "b": FakeConfig(scale=2.0)},
-                      ("test_accuracy",))
+    task = types.SimpleNamespace(run=fake_run, save_run=fake_save_run)
+    spec = Experiment(task, {"a": FakeConfig(), "b": FakeConfig(scale=2.0)}, ("test_accuracy",))
     monkeypatch.setitem(experiments.EXPERIMENTS, "fake", spec)
     return tmp_path / "fake"
 
@@ -144,3 +149,34 @@ def test_config_from_dict_restores_tuples_and_refuses_unknown_fields():
     assert cfg == FakeConfig(seed=1, sizes=(4, 8))
     with pytest.raises(ValueError, match="no fields"):
         experiments.config_from_dict(FakeConfig, {"seed": 1, "colour": "red"})
+
+
+def test_save_model_keeps_the_models_of_the_seeds_named_beside_their_results(fake):
+    run("--models", "a", "--seeds", "0", "1", "--save-model", "1")
+    assert sorted(p.name for p in (fake / "models").iterdir()) == ["a-seed1.pt"]
+    kept = json.loads((fake / "models" / "a-seed1.pt").read_text())
+    assert kept["metrics"] == json.loads((fake / "a-seed1.json").read_text())["metrics"]
+    run("--models", "b", "--seeds", "0", "1", "--save-model")  # no seed named: every seed
+    kept = sorted(p.name for p in (fake / "models").iterdir())
+    assert kept == ["a-seed1.pt", "b-seed0.pt", "b-seed1.pt"]
+    assert experiments.model_path("fake", "b", 0) == fake / "models" / "b-seed0.pt"
+    with pytest.raises(SystemExit):  # a seed that is not run
+        run("--models", "a", "--seeds", "0", "--save-model", "2")
+
+
+def test_verify_keeps_a_model_only_when_it_reproduces_the_result(fake):
+    run("--models", "a", "b", "--seeds", "0")
+    experiments.main(["verify", "fake", "--models", "a", "--save-model"])
+    assert [p.name for p in (fake / "models").iterdir()] == ["a-seed0.pt"]
+    OFFSET["value"] = 1e-12
+    (verdict,) = experiments.verify("fake", models=["b"], save_model=True)
+    assert not verdict.identical and "model not kept" in verdict.note
+    assert not (fake / "models" / "b-seed0.pt").exists()
+
+
+def test_a_task_that_cannot_save_models_says_so(fake, monkeypatch):
+    spec = Experiment(types.SimpleNamespace(run=fake_run), {"a": FakeConfig()}, ("test_accuracy",))
+    monkeypatch.setitem(experiments.EXPERIMENTS, "fake", spec)
+    with pytest.raises(SystemExit):
+        run("--models", "a", "--seeds", "0", "--save-model")
+    assert not fake.exists()
