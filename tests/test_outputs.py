@@ -58,6 +58,8 @@ def executed_code_cells(chapter: str) -> list[nbformat.NotebookNode] | None:
     """The chapter's code cells (with their tags) and the outputs of its cached run; None when the
     cache holds no run of its current code."""
     nb = jupytext.read(BOOK / f"{chapter}.md", fmt="md:myst")
+    if not any(cell.cell_type == "code" for cell in nb.cells):
+        return []  # nothing runs, nothing to check
     try:
         record = execution_cache().match_cache_notebook(nb)
     except KeyError:
