@@ -7,6 +7,8 @@ Every search talks to the model through one function, the *step*:
 `tokens` holds the last token of each of K hypotheses; `state` is whatever the model carries between steps,
 a tensor or a (nested) tuple of tensors with the K hypotheses on the first dimension. Searches re-order and
 copy hypotheses with `select(state, idx)`, so any recurrent decoder fits (RNN, LSTM (h, c), attention memory).
+The searches run where the state lives (the model's device, `devices.device_of`): new tokens are
+made there.
 
 Sampling draws each next token instead, from the model's distribution reshaped by a temperature, top-k and
 top-p (nucleus); at temperature 0 it takes the argmax, which is greedy search.
@@ -22,6 +24,8 @@ from typing import Callable
 
 import torch
 from torch import Tensor
+
+from probing_rnns import devices
 
 State = Tensor | tuple["State", ...]  # every tensor has the K hypotheses on its first dimension
 Step = Callable[[Tensor, State], tuple[Tensor, State]]
@@ -55,10 +59,6 @@ def select(state: State, idx: Tensor) -> State:
     if isinstance(state, Tensor):
         return state.index_select(0, idx)
     return tuple(select(s, idx) for s in state)
-
-
-def _device(state: State) -> torch.device:
-    return state.device if isinstance(state, Tensor) else _device(state[0])  # where new tokens should live
 
 
 def _check(max_len: int, beam_size: int = 1, n_best: int = 1) -> None:
@@ -100,13 +100,21 @@ def reshape_distribution(log_probs: Tensor, temperature: float = 1.0, top_k: int
     return scores.log_softmax(dim=-1)
 
 
+def draw(probs: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """One token per row of probs (K, V), drawn where `generator` lives (a seeded CPU generator
+    serves a model on a GPU too) and returned on the device of `probs`: (K,)."""
+    where = probs.device if generator is None else generator.device
+    drawn = torch.multinomial(devices.to_device(probs, where), 1, generator=generator)  # (K, 1)
+    return devices.to_device(drawn[:, 0], probs.device)
+
+
 def sample(step: Step, state: State, bos_id: int, eos_id: int, max_len: int, temperature: float = 1.0,
            top_k: int | None = None, top_p: float | None = None, generator: torch.Generator | None = None) -> Hypothesis:
     """Sampling (샘플링): draw each next token from `reshape_distribution` of the model's log-probs, with `generator`
     for reproducible draws; temperature 0 takes the argmax (greedy). `log_prob` is the model's own log p(tokens).
     """
     _check(max_len)
-    token = torch.tensor([bos_id], device=_device(state))  # (1,)
+    token = torch.tensor([bos_id], device=devices.device_of(state))  # (1,)
     log_prob, tokens = torch.zeros(1, device=token.device), []  # (1,)
     for _ in range(max_len):
         log_probs, state = step(token, state)  # (1, V)
@@ -114,7 +122,7 @@ def sample(step: Step, state: State, bos_id: int, eos_id: int, max_len: int, tem
             token = log_probs.argmax(dim=-1)  # (1,)
         else:
             probs = reshape_distribution(log_probs, temperature, top_k, top_p).exp()  # (1, V)
-            token = torch.multinomial(probs, 1, generator=generator)[:, 0]  # (1,)
+            token = draw(probs, generator)  # (1,)
         log_prob = log_prob + log_probs[0, token]
         tokens.append(token.item())
         if tokens[-1] == eos_id:
@@ -155,7 +163,8 @@ def beam_search(step: Step, state: State, bos_id: int, eos_id: int, beam_size: i
     A `trace` list receives every step's 2·beam_size ranked continuations (`Candidate`): the tree.
     """
     _check(max_len, beam_size, n_best)
-    tokens = torch.full((1, 1), bos_id, device=_device(state))  # (K, t) live hypotheses, <bos> first
+    # (K, t) live hypotheses, <bos> first
+    tokens = torch.full((1, 1), bos_id, device=devices.device_of(state))
     scores = torch.zeros(1, device=tokens.device)  # (K,) their log-probs
     finished: list[Hypothesis] = []
     for t in range(max_len):
@@ -186,7 +195,8 @@ def exhaustive_search(step: Step, state: State, bos_id: int, eos_id: int, max_le
     Only for tiny vocabularies; `vocab_size` (else read from one step) must keep V**max_len ≤ MAX_SEQUENCES.
     """
     _check(max_len)
-    tokens = torch.full((1, 1), bos_id, device=_device(state))  # (K, t) all unfinished prefixes
+    # (K, t) all unfinished prefixes
+    tokens = torch.full((1, 1), bos_id, device=devices.device_of(state))
     vocab_size = vocab_size or step(tokens[:, -1], state)[0].shape[-1]
     if vocab_size**max_len > MAX_SEQUENCES:
         raise ValueError(f"{vocab_size}**{max_len} sequences are too many for exhaustive search")

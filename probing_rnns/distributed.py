@@ -3,8 +3,14 @@
     torchrun --standalone --nproc_per_node=2 -m probing_rnns.experiments run nsmc-cells --models lstm --seeds 0 \\
         --set train_size=2000 epochs=1
 
-torchrun starts N copies of the program, ranks 0 … N−1, each told its RANK and WORLD_SIZE in its environment.
-`process_group()` joins them (gloo carries CPU tensors, nccl CUDA tensors); `training.fit` then trains as one:
+On a machine with N GPUs, one rank per GPU (rank r on cuda:LOCAL_RANK, `devices.resolve_device`):
+
+    torchrun --standalone --nproc_per_node=N -m probing_rnns.experiments run nsmc-cells \\
+        --models lstm --seeds 0
+
+torchrun starts N copies of the program, ranks 0 … N−1, each told its RANK, LOCAL_RANK and
+WORLD_SIZE in its environment. `process_group()` joins them (gloo carries CPU tensors, nccl CUDA
+tensors; with GPUs each rank first takes its own, LOCAL_RANK's); `training.fit` then trains as one:
 
 - every rank builds the same model (same seed); DDP also copies rank 0's weights to the others at the start;
 - every rank draws the same global batches (the same seeded sampler, so each epoch reshuffles identically on
@@ -33,6 +39,8 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
+from probing_rnns import devices
+
 
 class Shardable(Protocol):
     """A batch that says how many terms its mean loss averages (`batching.Batch`: one a row)."""
@@ -60,6 +68,9 @@ def process_group() -> Iterator[None]:
     if "WORLD_SIZE" not in os.environ or dist.is_initialized():
         yield
         return
+    local_rank = int(os.environ.get("LOCAL_RANK", 0))
+    if local_rank < torch.cuda.device_count():  # one GPU per rank: nccl works on the current device
+        torch.cuda.set_device(local_rank)
     dist.init_process_group()  # the default: gloo for CPU tensors, nccl for CUDA tensors
     try:
         yield
@@ -106,8 +117,9 @@ LossFn = Callable[[nn.Module, Any], torch.Tensor]
 
 
 def prepare(model: nn.Module, train_loader: DataLoader, loss_fn: LossFn) -> tuple[nn.Module, Any, LossFn]:
-    """Under torchrun: the model in DDP, this rank's shards of the training batches, and the loss weighted by
-    the shard's size. In one process: the three unchanged."""
+    """Under torchrun: the model in DDP (on the device it is on: its GPU, or the CPU), this rank's
+    shards of the training batches, and the loss weighted by the shard's size. In one process: the
+    three unchanged."""
     if world_size() == 1:
         return model, train_loader, loss_fn
     if not isinstance(train_loader, DataLoader):
@@ -116,7 +128,10 @@ def prepare(model: nn.Module, train_loader: DataLoader, loss_fn: LossFn) -> tupl
     def weighted_loss(m: nn.Module, shard: Shard) -> torch.Tensor:
         return loss_fn(m, shard.batch) * shard.weight
 
-    return DistributedDataParallel(model), ShardedBatches(train_loader, rank(), world_size()), weighted_loss
+    device = devices.device_of(model)
+    gpu = [device.index] if device.type == "cuda" else None  # one GPU per rank; None on the CPU
+    ddp = DistributedDataParallel(model, device_ids=gpu)
+    return ddp, ShardedBatches(train_loader, rank(), world_size()), weighted_loss
 
 
 def mean_over_ranks(value: float) -> float:

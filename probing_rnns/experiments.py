@@ -31,7 +31,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Collection
 
-from probing_rnns import distributed, language_model, sentiment, translation
+from probing_rnns import devices, distributed, language_model, sentiment, translation
 from probing_rnns.probes import gradient_norms_by_position, lstm_summary, units_correlated_with
 from probing_rnns.provenance import RESULTS_ENV, current_environment, results_dir, use_threads
 from probing_rnns.training import set_seed
@@ -256,7 +256,10 @@ def run(experiment: str, models: list[str], seeds: list[int], overrides: dict, c
     trains, rank 0 writes); keep the trained models of `save_seeds` (`model_path`)."""
     spec = EXPERIMENTS[experiment]
     use_threads(threads)
-    environment = current_environment(command)  # the code this process runs, whatever lands meanwhile
+    first = replace(spec.variants[models[0]], **overrides)
+    device = devices.resolve_device(getattr(first, "device", "auto"))  # where this process trains
+    # the code this process runs, whatever lands meanwhile
+    environment = current_environment(command, device)
     written = []
     for model in models:
         label = run_label(model, overrides, threads)

@@ -23,7 +23,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from probing_rnns import data, decoding
+from probing_rnns import data, decoding, devices
 from probing_rnns.data import DATA_SEED
 from probing_rnns.models import Encoder, count_parameters
 from probing_rnns.tokenizers import SyllableTokenizer
@@ -225,6 +225,7 @@ def mean_nll(model: nn.Module, windows: Windows, carry_state: bool = True) -> fl
     model.eval()
     total, count, state = 0.0, 0, None
     for window in windows:
+        window = devices.to_device(window, devices.device_of(model))
         logits, state = model(window.inputs, state if carry_state else None)  # (B, k, V)
         total += F.cross_entropy(logits.flatten(0, 1), window.targets.flatten(), reduction="sum").item()
         count += window.targets.numel()
@@ -244,7 +245,8 @@ def bits_per_token(nll: float) -> float:
 @torch.no_grad()
 def review_perplexity(model: nn.Module, vocab: Vocab, text: str) -> float:
     """Perplexity of one review as the model reads it from a review's start: <eos> text → text <eos>."""
-    ids = torch.tensor([[vocab.eos_id, *vocab.encode(SyllableTokenizer()(text)), vocab.eos_id]])  # (1, T+2)
+    ids = torch.tensor([[vocab.eos_id, *vocab.encode(SyllableTokenizer()(text)), vocab.eos_id]],
+                       device=devices.device_of(model))  # (1, T+2)
     model.eval()
     logits, _ = model(ids[:, :-1])  # (1, T+1, V)
     return perplexity(F.cross_entropy(logits[0], ids[0, 1:]).item())
@@ -294,7 +296,8 @@ def read_prompt(model: LanguageModel, vocab: Vocab, prompt: str = "", sentiment:
     ids = [vocab.eos_id, *condition, *vocab.encode(SyllableTokenizer()(prompt))]
     state = model.zero_state(1)
     if len(ids) > 1:
-        _, state = model(torch.tensor([ids[:-1]]), swap_batch(state))
+        read = torch.tensor([ids[:-1]], device=devices.device_of(model))  # (1, T)
+        _, state = model(read, swap_batch(state))
         state = swap_batch(state)
     return ids[-1], state
 
@@ -320,7 +323,8 @@ def sentiment_posterior(model: LanguageModel, vocab: Vocab, text: str) -> float:
     """P(긍정 | review) from a sentiment-prefix model, by Bayes' rule: the model gives the joint
     p(label, review) = p(label | <eos>) · p(review <eos> | <eos>, label) for both labels."""
     ids = vocab.encode(SyllableTokenizer()(text), add_eos=True)
-    rows = torch.tensor([[vocab.eos_id, sentiment_id(vocab, label), *ids] for label in (0, 1)])  # (2, T+2)
+    rows = torch.tensor([[vocab.eos_id, sentiment_id(vocab, label), *ids] for label in (0, 1)],
+                        device=devices.device_of(model))  # (2, T+2)
     model.eval()
     logits, _ = model(rows[:, :-1])  # (2, T+1, V)
     log_joint = -F.cross_entropy(logits.transpose(1, 2), rows[:, 1:], reduction="none").sum(1)  # (2,)

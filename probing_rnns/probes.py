@@ -1,4 +1,8 @@
-"""Probes: measurements that answer the book's questions about trained models."""
+"""Probes: measurements that answer the book's questions about trained models.
+
+The probes that run a model read their inputs on the model's device and return their measurements
+on the CPU.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from probing_rnns import cells
+from probing_rnns import cells, devices
 from probing_rnns.batching import Batch
 from probing_rnns.models import Classifier
 
@@ -43,6 +47,7 @@ def gradient_norms_by_position(model: Classifier, ids: Tensor, labels: Tensor) -
     is its own cross-entropy (summed, not averaged, over the batch), so the result does not depend on B.
     Dropout is off while measuring; parameters' `.grad` are left untouched.
     """
+    ids, labels = devices.to_device((ids, labels), devices.device_of(model))
     embedded: list[Tensor] = []
     hook = model.encoder.embedding.register_forward_hook(lambda module, inputs, output: embedded.append(output))
     was_training = model.training
@@ -55,7 +60,9 @@ def gradient_norms_by_position(model: Classifier, ids: Tensor, labels: Tensor) -
     finally:
         hook.remove()
         model.train(was_training)
-    return grad.double().norm(dim=-1).mean(dim=0)  # (T,); float64, or squares below 1e-38 would round to 0
+    # float64, or squares below 1e-38 would round to 0
+    norms = grad.double().norm(dim=-1).mean(dim=0)  # (T,)
+    return devices.to_device(norms, "cpu")
 
 
 LSTM_TRACE = ("input", "forget", "candidate", "output", "cell", "hidden")  # lstm_trace's keys: i, f, g, o, c, h
@@ -75,6 +82,7 @@ def lstm_trace(model: Classifier, ids: Tensor, mask: Tensor | None = None) -> di
         raise ValueError("lstm_trace reads a one-layer, one-direction LSTM encoder (cell='lstm', num_layers=1)")
     names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
     w_ih, w_hh, b_ih, b_hh = (getattr(layer, f"{name}_l0") for name in names)  # (4H, E), (4H, H), (4H,), (4H,)
+    ids, mask = devices.to_device((ids, mask), devices.device_of(model))
     keep = torch.ones_like(ids, dtype=torch.bool) if mask is None else mask  # (B, T)
     steps: dict[str, list[Tensor]] = {name: [] for name in LSTM_TRACE}
     with torch.no_grad():
@@ -89,7 +97,8 @@ def lstm_trace(model: Classifier, ids: Tensor, mask: Tensor | None = None) -> di
             values = (torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o), state[1], state[0])
             for name, value in zip(LSTM_TRACE, values):
                 steps[name].append(value * m)
-    return {name: torch.stack(values, dim=1) for name, values in steps.items()}  # each (B, T, H)
+    traces = {name: torch.stack(values, dim=1) for name, values in steps.items()}  # each (B, T, H)
+    return devices.to_device(traces, "cpu")
 
 
 def final_values(values: Tensor, mask: Tensor | None = None) -> Tensor:
@@ -108,7 +117,8 @@ def units_correlated_with(values: Tensor, mask: Tensor | None, target: Tensor, s
     last real token (what pooling "last" classifies), "mean" the mean over its real tokens. A unit (or a
     target) that is the same in every review has correlation 0, not NaN.
     """
-    keep = torch.ones(values.shape[:2], dtype=torch.bool) if mask is None else mask  # (N, T)
+    everywhere = torch.ones(values.shape[:2], dtype=torch.bool, device=values.device)
+    keep = everywhere if mask is None else mask  # (N, T)
     if summary == "last":
         x = final_values(values, keep).double()  # (N, H)
     elif summary == "mean":
@@ -131,7 +141,8 @@ def gate_saturation(
     fractions of all real time steps (over every review) at which the gate is "left"-saturated (< low,
     nearly shut) and "right"-saturated (> high, nearly open), each (H,).
     """
-    keep = torch.ones(gates.shape[:2], dtype=torch.bool) if mask is None else mask  # (N, T)
+    everywhere = torch.ones(gates.shape[:2], dtype=torch.bool, device=gates.device)
+    keep = everywhere if mask is None else mask  # (N, T)
     steps = keep.sum().clamp(min=1)  # real time steps in all
     left = ((gates < low) & keep[..., None]).sum((0, 1)) / steps  # (H,)
     right = ((gates > high) & keep[..., None]).sum((0, 1)) / steps  # (H,)
@@ -159,6 +170,7 @@ def lstm_summary(model: Classifier, batches: Iterable[Batch], low: float = 0.1, 
         steps += n
     hidden = torch.cat(hidden)  # (N, H)
     with torch.no_grad():
-        positive = F.softmax(model.eval().head(hidden), dim=-1)[:, 1]  # (N,)
+        logits = model.eval().head(devices.to_device(hidden, devices.device_of(model)))  # (N, 2)
+        positive = devices.to_device(F.softmax(logits, dim=-1)[:, 1], "cpu")  # (N,)
     saturation = {gate: {side: count / steps for side, count in sides.items()} for gate, sides in counts.items()}
     return {"hidden": hidden, "positive": positive, "saturation": saturation}

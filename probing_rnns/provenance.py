@@ -73,6 +73,15 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def device_name(device: torch.device) -> str:
+    """The device a run trained on, as results record it: "cpu (model)", "cuda:0 (GPU name)"."""
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({cpu_name()})"
+    return str(device)
+
+
 @dataclass(frozen=True)
 class RunEnvironment:
     """What a result records besides its config: enough to re-run it and to tell why numbers differ."""
@@ -90,8 +99,9 @@ class RunEnvironment:
     created: str
 
 
-def current_environment(command: str) -> RunEnvironment:
-    """The environment of this process, now (call it when the run starts: commits may land meanwhile)."""
+def current_environment(command: str, device: torch.device = torch.device("cpu")) -> RunEnvironment:
+    """The environment of this process, now (call it when the run starts: commits may land
+    meanwhile); `device`: where it trains, resolved (`devices.resolve_device`)."""
     return RunEnvironment(
         git_commit=git_commit(),
         code_dirty=code_is_dirty(),
@@ -100,7 +110,7 @@ def current_environment(command: str) -> RunEnvironment:
         torch_version=torch.__version__,
         python_version=platform.python_version(),
         platform=f"{sys.platform} {platform.machine()}",
-        device=f"cpu ({cpu_name()})",
+        device=device_name(device),
         world_size=distributed.world_size(),
         data_sha256=dict(data.SHA256),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),

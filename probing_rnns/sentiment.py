@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 import torch
 from torch.nn import functional as F
 
-from probing_rnns import data
+from probing_rnns import data, devices
 from probing_rnns.batching import Batch, make_loader
 from probing_rnns.data import DATA_SEED
 from probing_rnns.models import Classifier, Encoder, count_parameters
@@ -135,14 +135,18 @@ class Predictions:
 
 @torch.no_grad()
 def predict(model: Classifier, loader: Iterable[Batch], use_mask: bool = True) -> Predictions:
-    """Labels, positive-class probabilities and lengths over a loader (in the loader's order)."""
+    """Labels, positive-class probabilities and lengths over a loader (in the loader's order), on
+    the CPU; the batches are read on the model's device."""
     model.eval()
+    device = devices.device_of(model)
     labels, probs, lengths = [], [], []
     for batch in loader:
+        batch = devices.to_device(batch, device)
         probs.append(F.softmax(logits_of(model, batch, use_mask), dim=-1)[:, 1])
         labels.append(batch.labels)
         lengths.append(batch.lengths)
-    return Predictions(torch.cat(labels), torch.cat(probs), torch.cat(lengths))
+    found = Predictions(torch.cat(labels), torch.cat(probs), torch.cat(lengths))
+    return devices.to_device(found, "cpu")
 
 
 def metrics(labels: torch.Tensor, probs: torch.Tensor) -> dict:
@@ -185,7 +189,7 @@ def predict_text(model: Classifier, vocab: Vocab, cfg: Config, text: str,
     if not tokens:
         raise ValueError("리뷰가 비어 있습니다. 문장을 입력하세요 (the review is empty).")
     ids = vocab.encode(tokens)
-    kept = torch.tensor([ids[: cfg.max_len]])  # (1, T)
+    kept = torch.tensor([ids[: cfg.max_len]], device=devices.device_of(model))  # (1, T)
     model.eval()
     with torch.no_grad():
         positive = F.softmax(model(kept, torch.ones_like(kept, dtype=torch.bool)), dim=-1)[0, 1].item()
@@ -215,12 +219,15 @@ def save_classifier(path: str | Path, model: Classifier, cfg: Config, vocab: Voc
                     metrics=metrics)
 
 
-def load_classifier(path: str | Path, name: str) -> SavedClassifier:
-    """The classifier `save_classifier` wrote to `path`, ready to predict."""
+def load_classifier(path: str | Path, name: str,
+                    device: str | torch.device = "auto") -> SavedClassifier:
+    """The classifier `save_classifier` wrote to `path`, ready to predict on `device`
+    (`devices.resolve_device`: "auto" is a CUDA GPU when there is one)."""
     saved = load_checkpoint(path)
     cfg, vocab = Config(**saved["config"]), Vocab(saved["vocab"])
     model = build_model(cfg, len(vocab))
     model.load_state_dict(saved["model"])
+    devices.to_device(model, devices.resolve_device(device))
     if "tokenizer" in saved:
         tokenizer = load_tokenizer(saved["tokenizer"])
     else:  # saved before the tokenizer was: one that needs no data

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from probing_rnns import distributed
+from probing_rnns import devices, distributed
 
 
 def set_seed(seed: int) -> None:
@@ -39,6 +39,8 @@ class TrainConfig:
     patience: int = 2  # stop after this many epochs without a better validation score
     seed: int = 0
     track_grad_norm: bool = False  # record every step's gradient norm (before clipping) in the history
+    device: str = "auto"  # "auto" (CUDA if there is a GPU, else the CPU), "cpu", "cuda", "cuda:1"
+    amp: bool = False  # bf16 mixed precision on a CUDA GPU that has it; elsewhere ignored (a note)
 
 
 SCHEDULES = ("constant", "linear", "cosine")
@@ -117,7 +119,13 @@ def fit(
     each record also has "grad_norms": the gradient norm of every step of the epoch, before clipping.
     `callbacks` see every step and every epoch (see `Callback`); they cannot change the training.
     Under torchrun every rank trains on its share of each batch (see `probing_rnns.distributed`).
+    The model is moved to `cfg.device` (`devices.resolve_device`) and stays there; each batch is
+    moved there before `loss_fn` sees it. With `cfg.amp` on a CUDA GPU the forward pass runs in bf16
+    autocast.
     """
+    device = devices.resolve_device(cfg.device)
+    use_amp = devices.amp_enabled(device, cfg.amp)
+    devices.to_device(model, device)
     # Under torchrun: `model` wrapped in DDP, this rank's shards of the batches and the loss weighted by shard size.
     # In one process the three come back unchanged.
     train_model, train_loader, loss_fn = distributed.prepare(model, train_loader, loss_fn)
@@ -133,7 +141,8 @@ def fit(
         start, losses, grad_norms = time.perf_counter(), [], []
         for batch in tqdm(train_loader, desc=f"에폭 {epoch}/{cfg.epochs}", disable=not progress or not distributed.is_main(),
                           leave=False):
-            loss = loss_fn(train_model, batch)
+            with devices.autocast(device, use_amp):
+                loss = loss_fn(train_model, devices.to_device(batch, device))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             norm = None  # the gradient norm before clipping
@@ -177,4 +186,5 @@ def save_checkpoint(path: str | Path, model: nn.Module, cfg: TrainConfig, **extr
 
 
 def load_checkpoint(path: str | Path) -> dict:
+    """What `save_checkpoint` wrote, its tensors on the CPU (`devices.to_device` moves a model)."""
     return torch.load(path, map_location="cpu", weights_only=False)

@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 import torch
 from torch.nn import functional as F
 
-from probing_rnns import data, decoding
+from probing_rnns import data, decoding, devices
 from probing_rnns.batching import PairBatch, make_pair_loader
 from probing_rnns.bleu import BleuScore, corpus_bleu
 from probing_rnns.data import DATA_SEED
@@ -140,6 +140,7 @@ def mean_loss(model: Seq2Seq, loader: Iterable[PairBatch]) -> float:
     model.eval()
     total, count = 0.0, 0
     for batch in loader:
+        batch = devices.to_device(batch, devices.device_of(model))
         tokens = int((batch.tgt.ids[:, 1:] != Vocab.pad_id).sum())
         total, count = total + loss_of(model, batch).item() * tokens, count + tokens
     return total / count
@@ -150,7 +151,7 @@ def translate_ids(model: Seq2Seq, src_ids: Sequence[int], beam_size: int = 1, le
                   max_len: int = 30) -> list[int]:
     """Source ids → the best target ids (without `<bos>`/`<eos>`), by greedy search or beam search."""
     model.eval()
-    src = torch.tensor([list(src_ids)])  # (1, S)
+    src = torch.tensor([list(src_ids)], device=devices.device_of(model))  # (1, S)
     state = model.encode(src, torch.ones_like(src, dtype=torch.bool))
     if beam_size == 1:
         best = decoding.greedy(model.step, state, Vocab.bos_id, Vocab.eos_id, max_len)
@@ -166,9 +167,12 @@ def attention_map(model: Seq2Seq, corpus: Corpus, ko_tokens: Sequence[str], max_
         raise ValueError("this model has no attention (attention='none')")
     src_ids = corpus.src_vocab.encode(ko_tokens)
     out_ids = translate_ids(model, src_ids, max_len=max_len)
-    src, tgt = torch.tensor([src_ids]), torch.tensor([[Vocab.bos_id, *out_ids, Vocab.eos_id]])  # (1, S), (1, T+1)
+    device = devices.device_of(model)
+    src = torch.tensor([src_ids], device=device)  # (1, S)
+    tgt = torch.tensor([[Vocab.bos_id, *out_ids, Vocab.eos_id]], device=device)  # (1, T+1)
     _, weights = model(src, torch.ones_like(src, dtype=torch.bool), tgt)  # (1, T, S)
-    return [corpus.tgt_vocab.itos[i] for i in out_ids] + ["<eos>"], weights[0]
+    words = [corpus.tgt_vocab.itos[i] for i in out_ids] + ["<eos>"]
+    return words, devices.to_device(weights[0], "cpu")
 
 
 def translate(model: Seq2Seq, corpus: Corpus, sentence: str, cfg: Config, beam_size: int = 1) -> str:
@@ -240,6 +244,7 @@ def train(cfg: Config, progress: bool = True, cache: bool = False) -> TrainedTra
     if cache and path.is_file():
         saved = load_checkpoint(path)
         model.load_state_dict(saved["model"])
+        devices.to_device(model, devices.resolve_device(cfg.device))  # where `fit` puts it
         return TrainedTranslator(model, corpus, saved["history"], saved["train_seconds"])
     start = time.perf_counter()
     history = fit(model, corpus.train, corpus.val, cfg, lambda m, b: loss_of(m, b, cfg.teacher_forcing),
@@ -318,13 +323,16 @@ def save_translator(path: str | Path, model: Seq2Seq | TransformerSeq2Seq, cfg: 
                     tgt_vocab=corpus.tgt_vocab.itos, metrics=metrics)
 
 
-def load_translator(path: str | Path, name: str) -> SavedTranslator:
-    """The translator `save_translator` wrote to `path`, ready to decode."""
+def load_translator(path: str | Path, name: str,
+                    device: str | torch.device = "auto") -> SavedTranslator:
+    """The translator `save_translator` wrote to `path`, ready to decode on `device`
+    (`devices.resolve_device`: "auto" is a CUDA GPU when there is one)."""
     saved = load_checkpoint(path)
     cfg = Config(**saved["config"])
     src_vocab, tgt_vocab = Vocab(saved["src_vocab"]), Vocab(saved["tgt_vocab"])
     model = build_model(cfg, len(src_vocab), len(tgt_vocab))
     model.load_state_dict(saved["model"])
+    devices.to_device(model, devices.resolve_device(device))
     return SavedTranslator(name, model.eval(), src_vocab, tgt_vocab, cfg, saved["metrics"])
 
 
