@@ -8,8 +8,9 @@ from torch import nn
 from probing_rnns import decoding, sentiment, translation
 from probing_rnns.batching import pad_batch
 from probing_rnns.models import Classifier, count_parameters
-from probing_rnns.transformer import (DecoderLayer, EncoderLayer, MultiheadAttention, TransformerEncoder,
-                                      TransformerSeq2Seq, scaled_dot_product_attention, sinusoids)
+from probing_rnns.transformer import (DecoderLayer, EncoderLayer, MultiheadAttention,
+                                      TransformerEncoder, TransformerSeq2Seq,
+                                      scaled_dot_product_attention, sinusoids)
 
 E, N_HEADS, FF = 8, 2, 16
 ATOL = 1e-5
@@ -21,7 +22,7 @@ def key_mask(lengths, T):
 
 
 def assert_same_gradients(ours: nn.Module, theirs: nn.Module, inputs: list[torch.Tensor]) -> None:
-    """Every parameter of `ours` has the gradient of the same-named parameter of `theirs`; so do the inputs."""
+    """Every parameter of `ours` has the gradient of `theirs`'s same-named one; inputs have one."""
     grads = [dict(theirs.named_parameters())[name].grad for name, _ in ours.named_parameters()]
     for (name, p), g in zip(ours.named_parameters(), grads):
         torch.testing.assert_close(p.grad, g, atol=ATOL, rtol=0, msg=name)
@@ -38,7 +39,8 @@ def twin_inputs(*shapes):
 
 def test_scaled_dot_product_attention_matches_torch():
     torch.manual_seed(0)
-    q, k, v = torch.randn(2, 3, 4, 5), torch.randn(2, 3, 6, 5), torch.randn(2, 3, 6, 5)  # (B, n, T|S, d)
+    q = torch.randn(2, 3, 4, 5)  # (B, n, T, d)
+    k, v = torch.randn(2, 3, 6, 5), torch.randn(2, 3, 6, 5)  # (B, n, S, d)
     mask = key_mask([6, 2], 6)[:, None, None, :]  # (B, 1, 1, S)
     ours, weights = scaled_dot_product_attention(q, k, v, mask)
     theirs = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)
@@ -53,13 +55,14 @@ def test_multihead_attention_matches_torch(causal):
     ours = MultiheadAttention(E, N_HEADS)
     ours.load_state_dict(theirs.state_dict())
     (q1, m1), (q2, m2) = twin_inputs((3, 5, E), (3, 7, E))
-    if causal:  # self-attention with a causal mask; torch's attn_mask is True where a query may NOT look
+    if causal:  # self-attention, causal; torch's attn_mask is True where a query may NOT look
         m1, m2, mask = q1, q2, key_mask([5, 3, 4], 5)
         causal_mask = torch.ones(5, 5, dtype=torch.bool).triu(1)
     else:
         mask, causal_mask = key_mask([7, 2, 4], 7), None
     out, weights = ours(q1, m1, m1, mask, causal=causal)
-    ref, ref_weights = theirs(q2, m2, m2, key_padding_mask=~mask, attn_mask=causal_mask, average_attn_weights=False)
+    ref, ref_weights = theirs(q2, m2, m2, key_padding_mask=~mask, attn_mask=causal_mask,
+                              average_attn_weights=False)
     torch.testing.assert_close(out, ref, atol=ATOL, rtol=0)
     torch.testing.assert_close(weights, ref_weights, atol=ATOL, rtol=0)
     out.square().sum().backward()
@@ -70,7 +73,8 @@ def test_multihead_attention_matches_torch(causal):
 
 def test_encoder_layer_matches_torch():
     torch.manual_seed(0)
-    theirs = nn.TransformerEncoderLayer(E, N_HEADS, FF, dropout=0.0, norm_first=True, batch_first=True)
+    theirs = nn.TransformerEncoderLayer(E, N_HEADS, FF, dropout=0.0, norm_first=True,
+                                        batch_first=True)
     ours = EncoderLayer(E, N_HEADS, FF)
     ours.load_state_dict(theirs.state_dict())
     (x1,), (x2,) = twin_inputs((3, 6, E))
@@ -86,7 +90,8 @@ def test_encoder_layer_matches_torch():
 
 def test_decoder_layer_matches_torch():
     torch.manual_seed(0)
-    theirs = nn.TransformerDecoderLayer(E, N_HEADS, FF, dropout=0.0, norm_first=True, batch_first=True)
+    theirs = nn.TransformerDecoderLayer(E, N_HEADS, FF, dropout=0.0, norm_first=True,
+                                        batch_first=True)
     ours = DecoderLayer(E, N_HEADS, FF)
     ours.load_state_dict(theirs.state_dict())
     (x1, m1), (x2, m2) = twin_inputs((3, 5, E), (3, 7, E))
@@ -113,7 +118,8 @@ def test_sinusoids_follow_the_formula():
 
 def encoder(positional: str) -> TransformerEncoder:
     torch.manual_seed(0)
-    return TransformerEncoder(20, E, N_HEADS, FF, num_layers=2, max_len=16, positional=positional).eval()
+    model = TransformerEncoder(20, E, N_HEADS, FF, num_layers=2, max_len=16, positional=positional)
+    return model.eval()
 
 
 @pytest.mark.parametrize("positional", ["sinusoidal", "learned", "none"])
@@ -127,7 +133,8 @@ def test_encoder_ignores_padding_side_when_masked(positional):
         torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
 
 
-@pytest.mark.parametrize("positional, invariant", [("none", True), ("sinusoidal", False), ("learned", False)])
+@pytest.mark.parametrize("positional, invariant",
+                         [("none", True), ("sinusoidal", False), ("learned", False)])
 def test_without_positions_a_review_is_a_bag_of_tokens(positional, invariant):
     classifier = Classifier(encoder(positional), pooling="mean").eval()
     ids = torch.tensor([[4, 5, 6, 7, 8, 9]])  # (1, T)
@@ -200,7 +207,8 @@ def test_an_empty_review_gives_finite_logits_and_gradients():
 
 def test_sentiment_config_builds_a_transformer_the_size_of_the_lstm():
     transformer = replace(sentiment.LIVE, cell="transformer", pooling="mean")
-    sizes = [count_parameters(sentiment.build_model(cfg, 1_000)) for cfg in (sentiment.LIVE, transformer)]
+    sizes = [count_parameters(sentiment.build_model(cfg, 1_000))
+             for cfg in (sentiment.LIVE, transformer)]
     assert isinstance(sentiment.build_model(transformer, 1_000).encoder, TransformerEncoder)
     assert abs(sizes[1] - sizes[0]) / sizes[0] < 0.01  # one layer of width 128 and feed-forward 256
 
@@ -209,6 +217,7 @@ def test_translation_config_builds_a_transformer_that_translates():
     torch.manual_seed(0)
     model = translation.build_model(replace(translation.LIVE, cell="transformer"), 30, 40)
     assert isinstance(model, TransformerSeq2Seq)
-    greedy = translation.translate_ids(model, [5, 6, 7], max_len=translation.LIVE.max_output_len)
-    beam = translation.translate_ids(model, [5, 6, 7], beam_size=3, max_len=translation.LIVE.max_output_len)
-    assert len(greedy) <= translation.LIVE.max_output_len and len(beam) <= translation.LIVE.max_output_len
+    longest = translation.LIVE.max_output_len  # every position up to it has an encoding
+    greedy = translation.translate_ids(model, [5, 6, 7], max_len=longest)
+    beam = translation.translate_ids(model, [5, 6, 7], beam_size=3, max_len=longest)
+    assert len(greedy) <= longest and len(beam) <= longest
