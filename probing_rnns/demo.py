@@ -1,150 +1,201 @@
-"""A web page that shows every trained sentiment model's prediction for the same review, side by side.
+"""`probing-rnns demo`: one page to try the book's models and see why they decided.
 
-    probing-rnns train --model rnn && probing-rnns train --model bilstm
     probing-rnns demo                      # → http://127.0.0.1:8000/  (Ctrl+C로 종료)
 
-Standard library only: `http.server` serves one Korean page (PAGE) and a JSON endpoint,
-POST /api/predict {"text": "..."} → {"rows": [one per model]} or {"error": "한국어 메시지"}.
-`/?text=...` fills in the review and asks at once (handy for links and for headless browser tests).
-The models are those saved by `probing-rnns train` in the cache folder, loaded once at start.
+Standard library only (`http.server`): the page is one file (demo_page.html: CSS and script inline,
+no CDN, light and dark), the answers come from two JSON endpoints, the models are loaded once.
+A framework (Flask, Gradio) would add a dependency and hide the few lines a learner can read here.
+
+    POST /api/predict   {"text": "리뷰"}              → {"rows": [one per model]}
+    POST /api/translate {"text": "문장", "beam": 4}   → {"greedy": …, "beam": [n best], …}
+
+Input that cannot be answered gets status 400 (413 if too large, 404/405 for other addresses) and
+{"error": "한국어 메시지"}. `/?text=리뷰&ko=문장` fills in both boxes and asks at once.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
 
+from probing_rnns import book_models, explain
+from probing_rnns.book_models import MAX_BEAM, MAX_CHARS, score_text
+from probing_rnns.highlight import highlight_tokens
 from probing_rnns.sentiment import SavedClassifier
+from probing_rnns.tokenizers import SPACE
+from probing_rnns.translation import SavedTranslator
 
-MAX_CHARS = 20_000  # longer requests are refused; the models read the first max_len tokens anyway
-NO_MODELS = "학습된 모델이 없습니다. 먼저 `probing-rnns train --model bilstm`을 실행하세요."
+PAGE = Path(__file__).with_name("demo_page.html")
+MAX_BODY = 12 * MAX_CHARS + 1_000  # bytes: MAX_CHARS characters, ≤ 12 each in JSON (\ud83d\ude00)
+METHODS = {"attention": "어텐션 풀링 가중치 (합 1)", "saliency": "기울기 × 입력 (파랑: 긍정 쪽, 빨강: 부정 쪽)"}
+MALFORMED = '요청을 읽을 수 없습니다. {"text": "문장"} 형식의 JSON을 UTF-8로 보내 주세요.'
+
+
+class BadRequest(ValueError):
+    """A request the server cannot answer, with its HTTP status and a Korean message."""
+
+    def __init__(self, message: str, status: HTTPStatus = HTTPStatus.BAD_REQUEST):
+        super().__init__(message)
+        self.status = status
+
+
+def review_row(model: SavedClassifier, text: str) -> dict:
+    """One model's prediction and what drove it, as the page shows them."""
+    p = book_models.predict_review(model, text)
+    why = explain.explain_review(model, text)
+    signed = why.method == "saliency"
+    shown = [t.replace(SPACE, " ") for t in why.tokens]
+    return {"model": model.name, "about": book_models.named(model.name).about, "label": p.label,
+            "positive": p.positive, "unknown_rate": p.unknown_rate, "truncated": p.truncated,
+            "notes": p.notes(), "test_accuracy": model.metrics.get("test_accuracy"),
+            "val_accuracy": model.metrics.get("val_accuracy"), "score": score_text(model.metrics),
+            "method": why.method, "method_text": METHODS[why.method],
+            "tokens": why.tokens, "values": why.values,
+            "highlight": highlight_tokens(shown, why.values,
+                                          title="{:+.3f}" if signed else "{:.3f}")}
 
 
 def compare(models: list[SavedClassifier], text: str) -> dict:
-    """Every model's prediction for `text`, or an error message in Korean."""
-    if len(text) > MAX_CHARS:
-        return {"error": f"리뷰가 너무 깁니다 ({len(text):,}자). {MAX_CHARS:,}자 이하로 줄여 주세요."}
+    """Every model's row for `text`, or {"error": a Korean message}."""
     try:
-        predictions = [(m, m.predict(text)) for m in models]
-    except ValueError as error:  # an empty review
+        book_models.check_text(text, explain.EMPTY_REVIEW)
+        return {"rows": [review_row(m, text) for m in models]}
+    except ValueError as error:
         return {"error": str(error)}
-    return {"rows": [{"model": m.name, "label": p.label, "positive": p.positive, "unknown_rate": p.unknown_rate,
-                      "truncated": p.truncated, "test_accuracy": m.metrics.get("test_accuracy"),
-                      "notes": p.notes()} for m, p in predictions]}
 
 
-def make_server(models: list[SavedClassifier], port: int = 8000,
-                host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    """The demo server (port 0: any free port; see `server.server_address`). Call `serve_forever()` to run it."""
+def translate_view(translator: SavedTranslator | None, text: str, beam: int | None = None) -> dict:
+    """Greedy output and the beam's candidates with scores and attention, or {"error": …}."""
+    if translator is None:
+        return {"error": missing_translator()}
+    chosen_beam, alpha = book_models.decoding_setting(translator.metrics)
+    try:
+        book_models.check_text(text, explain.EMPTY_SENTENCE)
+        beam = chosen_beam if beam is None else beam
+        view = explain.translate_candidates(translator, text, beam, alpha)
+    except ValueError as error:
+        return {"error": str(error)}
+    refusal = book_models.reads_nothing(view.source_tokens, translator.src_vocab)
+    if refusal:
+        return {"error": refusal}
+    return {"model": translator.name, "about": book_models.named("translator").about,
+            "score": score_text(translator.metrics),
+            "chosen_on_validation": "selected_beam" in translator.metrics, **asdict(view)}
+
+
+def missing_translator() -> str:
+    """Why there is no translator, and how to get one (in Korean)."""
+    try:
+        return book_models.translator().missing_message()
+    except FileNotFoundError as error:  # no translation results to choose the translator from
+        return str(error)
+
+
+def request_fields(body: bytes) -> tuple[str, int | None]:
+    """The "text" (and optional "beam") of a JSON request body; anything else is a BadRequest."""
+    try:
+        request = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadRequest(MALFORMED) from None
+    if not isinstance(request, dict) or not isinstance(request.get("text"), str):
+        raise BadRequest(MALFORMED)
+    beam = request.get("beam")
+    if beam is not None and (type(beam) is not int or not 1 <= beam <= MAX_BEAM):
+        raise BadRequest(f"빔 크기(beam)는 1에서 {MAX_BEAM} 사이의 정수여야 합니다: {beam!r}")
+    return request["text"], beam
+
+
+def page_config(classifiers: list[SavedClassifier], translator: SavedTranslator | None) -> dict:
+    """What the page shows before any request: the models, or how to get a missing translator."""
+    return {"models": [{"name": m.name, "about": book_models.named(m.name).about,
+                        "score": score_text(m.metrics)} for m in classifiers],
+            "translator": None if translator is None else {
+                "name": translator.name, "about": book_models.named("translator").about,
+                "score": score_text(translator.metrics),
+                "beam": book_models.decoding_setting(translator.metrics)[0]},
+            "translator_missing": None if translator else missing_translator(),
+            "max_chars": MAX_CHARS, "max_beam": MAX_BEAM}
+
+
+def render_page(classifiers: list[SavedClassifier], translator: SavedTranslator | None) -> bytes:
+    config = json.dumps(page_config(classifiers, translator), ensure_ascii=False)
+    config = config.replace("</", "<\\/")  # no "</script>" inside the page's script
+    return PAGE.read_text(encoding="utf-8").replace("{{CONFIG}}", config).encode("utf-8")
+
+
+def make_server(classifiers: list[SavedClassifier], translator: SavedTranslator | None = None,
+                port: int = 8000, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """The demo server (port 0: any free port, see `server_address`); `serve_forever()` runs it."""
+    page = render_page(classifiers, translator)
+    routes: dict[str, Callable[[str, int | None], dict]] = {
+        "/api/predict": lambda text, _beam: compare(classifiers, text),
+        "/api/translate": lambda text, beam: translate_view(translator, text, beam),
+    }
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
-            if self.path.split("?")[0] != "/":
-                return self.send_error(HTTPStatus.NOT_FOUND)
-            self.reply(PAGE.encode(), "text/html; charset=utf-8")
+            path = urlsplit(self.path).path
+            if path == "/":
+                return self.reply(HTTPStatus.OK, page, "text/html; charset=utf-8")
+            if path in routes:
+                return self.reply_json(HTTPStatus.METHOD_NOT_ALLOWED,
+                                       {"error": f"{path}에는 POST로 JSON을 보내 주세요."})
+            self.reply_json(HTTPStatus.NOT_FOUND, {"error": f"없는 주소입니다: {path}"})
 
         def do_POST(self):
-            if self.path != "/api/predict":
-                return self.send_error(HTTPStatus.NOT_FOUND)
+            path = urlsplit(self.path).path
+            if path not in routes:
+                return self.reply_json(HTTPStatus.NOT_FOUND, {"error": f"없는 주소입니다: {path}"})
             try:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                answer = compare(models, json.loads(body)["text"])
-            except (ValueError, KeyError, TypeError):  # not JSON, not UTF-8, no "text"
-                answer = {"error": '요청을 읽을 수 없습니다. {"text": "리뷰 문장"} 형식의 JSON을 보내 주세요.'}
-            self.reply(json.dumps(answer, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+                answer = routes[path](*request_fields(self.body()))
+            except BadRequest as error:
+                return self.reply_json(error.status, {"error": str(error)})
+            self.reply_json(HTTPStatus.BAD_REQUEST if "error" in answer else HTTPStatus.OK, answer)
 
-        def reply(self, body: bytes, content_type: str):
-            self.send_response(HTTPStatus.OK)
+        def body(self) -> bytes:
+            length = self.headers.get("Content-Length", "")
+            if not length.isdigit():
+                raise BadRequest("요청에 올바른 Content-Length가 없습니다.", HTTPStatus.LENGTH_REQUIRED)
+            if int(length) > MAX_BODY:
+                raise BadRequest(f"요청이 너무 큽니다. 문장은 {MAX_CHARS:,}자 이하로 보내 주세요.",
+                                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            return self.rfile.read(int(length))
+
+        def reply_json(self, status: HTTPStatus, answer: dict[str, Any]):
+            body = json.dumps(answer, ensure_ascii=False).encode()
+            self.reply(status, body, "application/json; charset=utf-8")
+
+        def reply(self, status: HTTPStatus, body: bytes, content_type: str):
+            self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
 
+        def log_message(self, format, *args):  # no line on stderr for every request
+            pass
+
     return ThreadingHTTPServer((host, port), Handler)
 
 
-def serve(models: list[SavedClassifier], port: int, host: str) -> None:
-    if not models:
-        raise FileNotFoundError(NO_MODELS)
+def serve(classifiers: list[SavedClassifier], translator: SavedTranslator | None, port: int,
+          host: str) -> None:
     try:
-        server = make_server(models, port, host)
+        server = make_server(classifiers, translator, port, host)
     except OSError as error:
-        raise OSError(f"{host}:{port}에서 서버를 열 수 없습니다 ({error.strerror}). --port로 다른 포트를 고르세요.") from None
-    print(f"http://{host}:{server.server_address[1]}/ 에서 모델 {len(models)}개 ({', '.join(m.name for m in models)})를 "
-          "비교합니다. 끝내려면 Ctrl+C.")
+        raise OSError(f"{host}:{port}에서 서버를 열 수 없습니다 ({error.strerror}). "
+                      "--port로 다른 포트를 고르세요.") from None
+    names = ", ".join(m.name for m in classifiers)
+    print(f"http://{host}:{server.server_address[1]}/ — 감성 모델 {len(classifiers)}개({names}), "
+          f"번역기 {'있음' if translator else '없음'}. 끝내려면 Ctrl+C.")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
-
-
-PAGE = """<!doctype html>
-<html lang="ko">
-<head>
-<meta charset="utf-8">
-<title>프로빙 RNN: 모델 비교</title>
-<style>
-  body { font-family: "NanumGothic", "Nanum Gothic", "Noto Sans CJK KR", "Malgun Gothic", sans-serif;
-         max-width: 56rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }
-  textarea { width: 100%; font: inherit; box-sizing: border-box; }
-  table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
-  th, td { border-bottom: 1px solid #ccc; padding: .4rem .6rem; text-align: left; }
-  .bar { display: inline-block; height: .7rem; background: #4c72b0; margin-right: .4rem; }
-  #error { color: #b00020; font-weight: bold; }
-</style>
-</head>
-<body>
-<h1>프로빙 RNN: 모델 비교</h1>
-<p>영화 리뷰를 한 문장 쓰면, <code>probing-rnns train</code>으로 학습한 모든 모델의 감성 예측을 나란히 보여 줍니다.</p>
-<form id="form">
-  <textarea id="text" rows="3" placeholder="예: 배우들 연기가 정말 좋았다"></textarea>
-  <p><button type="submit">예측하기</button></p>
-</form>
-<p id="error" role="alert"></p>
-<table id="results" hidden>
-  <thead><tr><th>모델</th><th>예측</th><th>긍정 확률</th><th>모르는 토큰</th><th>평가 정확도</th><th>참고</th></tr></thead>
-  <tbody></tbody>
-</table>
-<script>
-const box = document.getElementById("text");
-const percent = x => x === null ? "-" : (100 * x).toFixed(1) + "%";
-
-function row(r) {
-  const tr = document.createElement("tr");
-  tr.className = "model";
-  tr.dataset.model = r.model;
-  const cells = [r.model, r.label, r.positive.toFixed(2), percent(r.unknown_rate), percent(r.test_accuracy),
-                 r.notes.join(", ")];
-  for (const text of cells) tr.insertCell().textContent = text;
-  const bar = document.createElement("span");
-  bar.className = "bar";
-  bar.style.width = (4 * r.positive) + "rem";
-  tr.cells[2].prepend(bar);
-  return tr;
-}
-
-async function ask() {
-  let answer;
-  try {
-    const reply = await fetch("/api/predict", {method: "POST", headers: {"Content-Type": "application/json"},
-                                               body: JSON.stringify({text: box.value})});
-    answer = await reply.json();
-  } catch (e) {
-    answer = {error: "서버에 연결할 수 없습니다. `probing-rnns demo`가 실행 중인지 확인하세요."};
-  }
-  document.getElementById("error").textContent = answer.error || "";
-  const table = document.getElementById("results");
-  table.hidden = !answer.rows;
-  table.tBodies[0].replaceChildren(...(answer.rows || []).map(row));
-}
-
-document.getElementById("form").addEventListener("submit", event => { event.preventDefault(); ask(); });
-const given = new URLSearchParams(location.search).get("text");
-if (given !== null) { box.value = given; ask(); }
-</script>
-</body>
-</html>
-"""

@@ -236,7 +236,7 @@ def load_classifier(path: str | Path, name: str,
 
 
 def save_run(result: dict, cfg: Config, path: str | Path) -> None:
-    """What the experiment runner keeps of a run (`--save-model`): the classifier (`save_classifier`)."""
+    """What the experiment runner keeps of a run (`--save-model`): the classifier."""
     save_classifier(path, result["model"], cfg, result["vocab"], result["data"].tokenizer,
                     result["metrics"])
 

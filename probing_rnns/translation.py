@@ -337,5 +337,5 @@ def load_translator(path: str | Path, name: str,
 
 
 def save_run(result: dict, cfg: Config, path: str | Path) -> None:
-    """What the experiment runner keeps of a run (`--save-model`): the translator (`save_translator`)."""
+    """What the experiment runner keeps of a run (`--save-model`): the translator."""
     save_translator(path, result["model"], cfg, result["corpus"], result["metrics"])

@@ -1,75 +1,190 @@
+"""`probing-rnns`: the book's models on your own sentences, from a fresh clone (tiny stand-ins of
+the shipped models, tests/tiny_book.py), with clear Korean messages for input no model can read."""
+
+import json
+import os
+import subprocess
+import sys
 import unicodedata
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import pytest
 
-from probing_rnns import cli, sentiment
+from probing_rnns import book_models, cli, experiments, sentiment, translation
+from probing_rnns.provenance import ROOT
 from probing_rnns.training import save_checkpoint
 from probing_rnns.vocab import Vocab
+from tests.tiny_book import SHIPPED, ship_book, ship_translator
 
 REVIEW = "배우들 연기가 정말 좋았다"
+MB = 1_000_000
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def book(tmp_path_factory):
     mp = pytest.MonkeyPatch()
-    mp.setenv("PROBING_RNNS_CACHE", str(tmp_path_factory.mktemp("cache")))
-    assert cli.main(["train", "--model", "gru", "--train-size", "300", "--epochs", "1"]) == 0
-    yield
+    yield ship_book(tmp_path_factory.mktemp("book"), mp)
     mp.undo()
 
 
-def test_predict_prints_a_label_and_a_probability(trained, capsys):
-    assert cli.main(["predict", "정말 재미있는 영화였다", "--model", "gru"]) == 0
-    out = capsys.readouterr().out
-    assert "gru:" in out and ("긍정" in out or "부정" in out) and "확률" in out
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-@pytest.mark.parametrize("text", ["", "   \n\t"])
-def test_an_empty_review_is_a_clear_error_not_a_traceback(trained, capsys, text):
-    assert cli.main(["predict", text, "--model", "gru"]) == 2
-    assert "비어 있습니다" in capsys.readouterr().err
+def test_predict_answers_with_the_best_model_on_validation_and_names_its_score(book, capsys):
+    code, out, _ = run(capsys, "predict", REVIEW)
+    first, second = out.splitlines()
+    assert code == 0 and first.startswith("combined: ") and "긍정 확률" in first
+    assert "nsmc-combined 시드 0" in second and "평가 정확도 86.00%" in second  # its results JSON
+
+
+def test_all_compares_every_model_there_is_in_the_books_order(book, capsys):
+    code, out, _ = run(capsys, "predict", REVIEW, "--model", "all")
+    names = [line.split(":")[0] for line in out.splitlines()[::2]]
+    assert code == 0 and names == [m.name for m in book_models.SENTIMENT if m.name in SHIPPED]
+
+
+def test_a_missing_model_says_how_to_train_it_and_how_long_it_takes(book, capsys):
+    code, _, err = run(capsys, "predict", REVIEW, "--model", "lstm")
+    assert code == 2 and "probing-rnns train --full --model lstm" in err and "약 20분" in err
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "비어 있습니다"),
+    ("   \n\t", "비어 있습니다"),
+    ("\u200b\ufeff", "비어 있습니다"),  # invisible characters only
+    ("😀😀😀🎬", "아는 글자가 하나도 없습니다"),
+    ("Привет, как дела", "아는 글자가 하나도 없습니다"),  # a script the models never saw
+    ("재미" * 10_000 + "!", "너무 깁니다 (20,001자)"),
+])
+def test_input_no_model_can_read_gets_a_korean_message(book, capsys, text, message):
+    code, out, err = run(capsys, "predict", text, "--model", "all")
+    assert code == 2 and out == "" and message in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("text, note", [
-    ("😀😀😀🎬", "모르는 토큰"),
-    ("what a wonderful movie", "모르는 토큰"),
-    ("재미" * 2_500, "앞부분만 읽음"),
-    ("이 영화 plot이 너무 boring 해요 ㅋㅋ", None),
-    ("뷁뷁 쀍쀍 똠방각하", None),
+    ("재미" * 10_000, "앞부분만 읽음"),  # 20,000 characters: read, but only the first max_len tokens
+    ("연기는 so so, story is boring", "모르는 토큰"),  # mixed scripts: a prediction, with a warning
 ])
-def test_odd_reviews_get_a_prediction_and_a_note(trained, capsys, text, note):
-    assert cli.main(["predict", text, "--model", "gru"]) == 0
-    out = capsys.readouterr().out
-    assert "긍정 확률" in out
-    if note:
-        assert note in out
+def test_odd_but_readable_reviews_get_a_prediction_and_a_note(book, capsys, text, note):
+    code, out, _ = run(capsys, "predict", text, "--model", "gru")
+    assert code == 0 and "긍정 확률" in out and note in out
 
 
-def test_a_missing_model_says_how_to_train_it(trained, capsys):
-    assert cli.main(["predict", "좋아요", "--model", "bilstm"]) == 2
-    assert "probing-rnns train --model bilstm" in capsys.readouterr().err
-
-
-def test_all_compares_every_trained_model(trained, capsys):
-    assert cli.main(["predict", "좋아요", "--model", "all"]) == 0
-    assert capsys.readouterr().out.strip().startswith("gru:")
-
-
-def test_translate_refuses_an_empty_sentence_before_training(capsys, tmp_path, monkeypatch):
-    monkeypatch.setenv("PROBING_RNNS_CACHE", str(tmp_path))
-    assert cli.main(["translate", "  "]) == 2
-    assert "문장을 입력하세요" in capsys.readouterr().err
-    assert not (tmp_path / "models").exists()
-
-
-def test_decomposed_hangul_predicts_like_composed_hangul(trained, capsys):
-    answers = []
-    invisible = "배우들\u200b 연기가 정말\ufeff 좋았다"  # a zero-width space and a byte-order mark
-    for text in [REVIEW, unicodedata.normalize("NFD", REVIEW), invisible]:
-        assert cli.main(["predict", text, "--model", "gru"]) == 0
-        answers.append(capsys.readouterr().out)
+def test_decomposed_hangul_predicts_like_composed_hangul(book, capsys):
+    pasted = [unicodedata.normalize("NFD", REVIEW), "배우들\u200b 연기가 정말\ufeff 좋았다"]
+    answers = [run(capsys, "predict", text, "--model", "all")[1] for text in [REVIEW, *pasted]]
     assert answers[0] == answers[1] == answers[2] and "모르는 토큰" not in answers[0]
+    assert len(unicodedata.normalize("NFD", REVIEW)) > len(REVIEW)  # the test really decomposes
+
+
+def test_translate_shows_greedy_and_the_beam_chosen_on_validation(book, capsys):
+    code, out, _ = run(capsys, "translate", "나는 학생이다.")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("번역기: translator — ") and "평가 BLEU 9.50" in lines[0]
+    assert "빔 4·α 1(검증으로 고름) 10.25" in lines[0]
+    assert lines[2].startswith("탐욕 탐색: ") and lines[3].startswith("빔 탐색 (빔 4, α 1;")
+    assert [line.split(".")[0].strip() for line in lines[4:]] == ["1", "2", "3", "4"]
+    code, out, _ = run(capsys, "translate", "나는 학생이다.", "--beam", "2", "--alpha", "0")
+    assert code == 0 and "빔 탐색 (빔 2, α 0;" in out and len(out.splitlines()) == 6
+
+
+def test_translate_reads_decomposed_hangul_as_composed(book, capsys):
+    texts = ("학생이다", unicodedata.normalize("NFD", "학생이다"))
+    answers = [run(capsys, "translate", text)[1] for text in texts]
+    assert answers[0] == answers[1]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["  "], "문장을 입력하세요"),
+    (["🎬🎬"], "아는 글자가 하나도 없습니다"),
+    (["학생" * 10_001], "너무 깁니다"),
+    (["학생", "--beam", "0"], "빔 크기는 1에서 16 사이"),
+    (["학생", "--beam", "17"], "빔 크기는 1에서 16 사이"),
+])
+def test_translate_refuses_what_it_cannot_read_in_korean(book, capsys, args, message):
+    code, _, err = run(capsys, "translate", *args)
+    assert code == 2 and message in err
+
+
+def test_models_lists_each_model_with_its_file_size_or_how_to_get_it(book, capsys):
+    code, out, _ = run(capsys, "models")
+    assert code == 0 and "gru-seed0.pt (" in out and " MB)" in out
+    assert "probing-rnns train --full --model bilstm" in out
+    assert "probing-rnns train --full --model gru" not in out  # shipped
+    assert all(name in out for name in [*[m.name for m in book_models.SENTIMENT], "translator"])
+
+
+def test_train_without_full_says_what_it_would_cost(book, capsys):
+    code, _, err = run(capsys, "train", "--model", "lstm")
+    assert code == 2 and "--full" in err and "약 20분" in err
+
+
+TINY_CELLS = replace(sentiment.LIVE, cell="gru", bidirectional=True, train_size=300, val_size=100,
+                     test_size=100, epochs=1, embed_dim=8, hidden_size=8)
+
+
+def test_train_full_trains_the_runners_config_and_predict_then_finds_it(book, capsys, monkeypatch):
+    monkeypatch.setitem(experiments.EXPERIMENTS["nsmc-cells"].variants, "bigru", TINY_CELLS)
+    code, out, _ = run(capsys, "train", "--model", "bigru", "--full")
+    trained = book_models.named("bigru").trained_path()
+    assert code == 0 and trained.is_file() and "걸린 시간" in out and str(trained) in out
+    saved = sentiment.load_classifier(trained, "bigru")
+    assert saved.cfg == replace(TINY_CELLS, seed=0)  # the runner's config, with the book's seed
+    code, out, _ = run(capsys, "predict", REVIEW, "--model", "bigru")
+    assert code == 0 and f"평가 정확도 {saved.metrics['test_accuracy']:.2%}" in out  # its own run's
+
+
+TINY_TRANSLATOR = replace(translation.LIVE, src_tokenizer="syllable", train_size=300, val_size=50,
+                          test_size=50, epochs=1, embed_dim=8, hidden_size=8, beam_sizes=(2,),
+                          max_output_len=8)
+
+
+def test_train_full_translator_keeps_what_translate_needs(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PROBING_RNNS_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("PROBING_RNNS_CACHE", str(tmp_path / "cache"))
+    ship_translator("general", model_file=False)  # results only: the book's translator is "general"
+    assert run(capsys, "translate", "학생")[0] == 2  # no model yet
+    monkeypatch.setitem(experiments.EXPERIMENTS["tatoeba-attention"].variants, "general",
+                        replace(TINY_TRANSLATOR, attention="general"))
+    assert run(capsys, "train", "--model", "translator", "--full")[0] == 0
+    saved = translation.load_translator(book_models.translator().trained_path(), "translator")
+    code, out, _ = run(capsys, "translate", "나는 학생이다.")
+    beam = saved.metrics["selected_beam"]
+    assert code == 0 and f"빔 {beam}·α" in out and f"빔 탐색 (빔 {beam}," in out
+
+
+def test_a_fresh_clone_with_an_empty_home_answers_out_of_the_box(book, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PROBING_RNNS_CACHE"}
+    env.update(HOME=str(tmp_path / "home"), PROBING_RNNS_RESULTS=str(book))
+    (tmp_path / "home").mkdir()
+    done = subprocess.run([sys.executable, "-m", "probing_rnns.cli", "predict", REVIEW], env=env,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("combined: "), done.stderr
+
+
+def shipped_models() -> list:
+    """The model files the repository ships beside its results."""
+    return sorted((ROOT / "results").glob("*/models/*.pt"))
+
+
+def test_the_shipped_models_fit_in_20_mb():
+    assert sum(p.stat().st_size for p in shipped_models()) <= 20 * MB
+
+
+@pytest.mark.parametrize("path", shipped_models(), ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_a_shipped_model_is_the_one_its_results_json_measured(path):
+    stored = json.loads((path.parent.parent / f"{path.stem}.json").read_text(encoding="utf-8"))
+    task = experiments.EXPERIMENTS[stored["experiment"]].task
+    if task is sentiment:
+        saved = sentiment.load_classifier(path, path.stem)
+    else:
+        saved = translation.load_translator(path, path.stem)
+    assert saved.metrics == stored["metrics"]
+    expected = experiments.normalized_config(stored["experiment"], stored)
+    assert experiments.as_json(asdict(saved.cfg)) == expected
 
 
 TINY_BPE = replace(sentiment.LIVE, tokenizer="bpe-2000", train_size=300, val_size=100,

@@ -1,129 +1,213 @@
-"""`probing-rnns demo`: every trained model's prediction, side by side, on a page checked in headless Chromium."""
+"""`probing-rnns demo`: the book's models side by side with what drove each decision, and a
+translation panel; its JSON answers, its Korean messages for bad input, the page in Chromium."""
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import socket
 import threading
 import unicodedata
+import urllib.error
 import urllib.request
 from urllib.parse import quote
 
 import pytest
 
-from probing_rnns import cli, demo, sentiment
-from probing_rnns.tokenizers import SyllableTokenizer
-from probing_rnns.vocab import Vocab
-from tools.screenshots import chromium, hangul_glyphs_are_distinct, ink, screenshot
+from probing_rnns import book_models, cli, demo
+from tests.browser import needs_chromium
+from tests.tiny_book import SHIPPED, ship_book
+from tools.screenshots import (background_brightness, chromium, hangul_glyphs_are_distinct, ink,
+                               screenshot)
 
-NAMES = ["rnn", "gru", "bilstm"]
-needs_chromium = pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("google-chrome")),
-                                    reason="chromium is not installed (apt-get install -y chromium fonts-nanum)")
-
-
-def save_untrained(name: str, vocab: Vocab) -> None:
-    """A tiny model with random weights, saved where `probing-rnns train --model name` would save it."""
-    cfg = sentiment.Config(embed_dim=8, hidden_size=8, **cli.MODELS[name])
-    model = sentiment.build_model(cfg, len(vocab))
-    sentiment.save_classifier(cli.model_path(name), model, cfg, vocab, SyllableTokenizer(),
-                              {"test_accuracy": 0.5})
+REVIEW = "배우들 연기가 정말 좋았다"
+NAMES = [m.name for m in book_models.SENTIMENT if m.name in SHIPPED]
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory):
+def book(tmp_path_factory):
     mp = pytest.MonkeyPatch()
-    mp.setenv("PROBING_RNNS_CACHE", str(tmp_path_factory.mktemp("cache")))
-    vocab = Vocab.build([list("정말 재미있는 영화였다"), list("지루하고 재미없다")])
-    for name in NAMES:
-        save_untrained(name, vocab)
-    yield [cli.load(name) for name in cli.trained_names()]
+    ship_book(tmp_path_factory.mktemp("book"), mp)
+    classifiers = [book_models.load_sentiment(m) for m in book_models.available_sentiment()]
+    yield classifiers, book_models.load_translator(book_models.translator())
     mp.undo()
 
 
-@pytest.fixture(scope="module")
-def url(models):
-    server = demo.make_server(models, port=0)
+def start(classifiers, translator) -> tuple[str, object]:
+    server = demo.make_server(classifiers, translator, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    return f"http://127.0.0.1:{server.server_address[1]}/", server
+
+
+@pytest.fixture(scope="module")
+def url(book):
+    address, server = start(*book)
+    yield address
     server.shutdown()
     server.server_close()
 
 
-def ask(url: str, body: bytes) -> dict:
-    request = urllib.request.Request(url + "api/predict", data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as reply:
-        return json.load(reply)
+def call(url: str, path: str, body: bytes | None, headers: dict | None = None) -> tuple[int, dict]:
+    """Status and JSON answer of a request (POST when there is a body)."""
+    headers = {"Content-Type": "application/json", **(headers or {})}
+    request = urllib.request.Request(url + path, data=body, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return reply.status, json.load(reply)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
 
 
-def test_every_trained_model_gets_a_row_in_training_order(models):
-    rows = demo.compare(models, "정말 재미있는 영화였다")["rows"]
+def ask(url: str, path: str, **fields) -> tuple[int, dict]:
+    return call(url, path, json.dumps(fields).encode())
+
+
+def test_every_model_gets_a_row_with_its_score_and_what_drove_it(book):
+    classifiers, _ = book
+    rows = demo.compare(classifiers, REVIEW)["rows"]
     assert [r["model"] for r in rows] == NAMES
-    for r, m in zip(rows, models):
-        assert r["positive"] == pytest.approx(m.predict("정말 재미있는 영화였다").positive)
+    for r, m in zip(rows, classifiers):
+        assert r["positive"] == pytest.approx(m.predict(REVIEW).positive)
         assert r["label"] == ("긍정" if r["positive"] >= 0.5 else "부정")
+        assert r["test_accuracy"] == m.metrics["test_accuracy"] and "평가 정확도" in r["score"]
+        assert r["method"] == ("attention" if r["model"] == "attention" else "saliency")
+        assert len(r["values"]) == len(r["tokens"]) == r["highlight"].count("<span")
+    attention = next(r for r in rows if r["method"] == "attention")
+    assert sum(attention["values"]) == pytest.approx(1.0) and "어텐션 풀링" in attention["method_text"]
 
 
-def test_decomposed_hangul_and_invisible_characters_change_no_prediction(models):
-    review = "배우들 연기가 정말 좋았다"
-    pasted = unicodedata.normalize("NFD", review) + "\u200b"  # decomposed, and a zero-width space
-    assert demo.compare(models, pasted)["rows"] == demo.compare(models, review)["rows"]
+def test_decomposed_hangul_and_invisible_characters_change_no_row(book):
+    classifiers, _ = book
+    pasted = unicodedata.normalize("NFD", REVIEW) + "\u200b"
+    assert demo.compare(classifiers, pasted) == demo.compare(classifiers, REVIEW)
 
 
-@pytest.mark.parametrize("text, error", [
+@pytest.mark.parametrize("text, message", [
     ("", "비어 있습니다"),
     ("   \n\t", "비어 있습니다"),
-    ("재미" * 15_000, "너무 깁니다"),
+    ("\u200b", "비어 있습니다"),
+    ("😀😀😀🎬", "아는 글자가 하나도 없습니다"),
+    ("Привет, как дела", "아는 글자가 하나도 없습니다"),
+    ("재미" * 10_000 + "!", "너무 깁니다 (20,001자)"),
 ])
-def test_bad_input_gets_a_korean_message(url, text, error):
-    answer = ask(url, json.dumps({"text": text}).encode())
-    assert "rows" not in answer and error in answer["error"]
+def test_bad_reviews_get_a_korean_message(url, text, message):
+    status, answer = ask(url, "api/predict", text=text)
+    assert status == 400 and "rows" not in answer and message in answer["error"]
 
 
-@pytest.mark.parametrize("text, note", [
-    ("😀😀😀🎬", "모르는 토큰"),
-    ("재미" * 2_500, "앞부분만 읽음"),  # 5,000 characters
+def test_a_20000_character_review_is_read_up_to_max_len(url):
+    status, answer = ask(url, "api/predict", text="재미" * 10_000)
+    assert status == 200 and all("앞부분만 읽음" in r["notes"] for r in answer["rows"])
+    assert all(len(r["tokens"]) == 128 for r in answer["rows"])
+
+
+def test_the_translation_panel_gets_greedy_and_beam_candidates_with_attention(url):
+    status, answer = ask(url, "api/translate", text="나는 학생이다.")
+    assert status == 200 and answer["model"] == "translator" and answer["beam_size"] == 4
+    assert answer["length_penalty"] == 1.0 and answer["chosen_on_validation"]
+    assert answer["greedy"]["search"] == "greedy" and len(answer["beam"]) == 4
+    for candidate in [answer["greedy"], *answer["beam"]]:
+        rows = candidate["attention"]
+        assert len(rows) == len(candidate["tokens"])
+        assert all(len(r) == len(answer["source_tokens"]) for r in rows)
+        assert all(sum(r) == pytest.approx(1.0, abs=1e-5) for r in rows)
+    status, answer = ask(url, "api/translate", text="나는 학생이다.", beam=2)
+    assert status == 200 and len(answer["beam"]) == 2
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"text": " "}, "문장을 입력하세요"),
+    ({"text": "🎬"}, "아는 글자가 하나도 없습니다"),
+    ({"text": "학생" * 10_001}, "너무 깁니다"),
+    ({"text": "학생", "beam": 0}, "1에서 16 사이의 정수"),
+    ({"text": "학생", "beam": 17}, "1에서 16 사이의 정수"),
+    ({"text": "학생", "beam": "4"}, "1에서 16 사이의 정수"),
+    ({"text": "학생", "beam": True}, "1에서 16 사이의 정수"),
 ])
-def test_odd_reviews_get_predictions_with_a_note(url, text, note):
-    rows = ask(url, json.dumps({"text": text}).encode())["rows"]
-    assert len(rows) == len(NAMES) and all(note in ", ".join(r["notes"]) for r in rows)
+def test_bad_translation_requests_get_a_korean_message(url, fields, message):
+    status, answer = ask(url, "api/translate", **fields)
+    assert status == 400 and message in answer["error"]
 
 
-@pytest.mark.parametrize("body", [b"not json", b'{"review": "x"}', b'{"text": 3}', "\ud800".encode("utf-8", "surrogatepass")])
-def test_a_malformed_request_gets_a_message_not_a_traceback(url, body):
-    assert "요청을 읽을 수 없습니다" in ask(url, body)["error"]
+@pytest.mark.parametrize("path", ["api/predict", "api/translate"])
+@pytest.mark.parametrize("body", [b"not json", b'{"review": "x"}', b'{"text": 3}', b'["text"]', b"",
+                                  "\ud800".encode("utf-8", "surrogatepass"), b"\xff\xfe"])
+def test_a_malformed_request_gets_a_korean_message(url, path, body):
+    status, answer = call(url, path, body)
+    assert status == 400 and "요청을 읽을 수 없습니다" in answer["error"]
 
 
-def test_demo_without_models_says_how_to_train(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("PROBING_RNNS_CACHE", str(tmp_path))
+@pytest.mark.parametrize("path, body, headers, status, message", [
+    ("api/predict", None, {}, 405, "POST로 JSON"),  # a GET
+    ("nowhere", None, {}, 404, "없는 주소"),
+    ("nowhere", b"{}", {}, 404, "없는 주소"),
+    ("api/predict", b"{}", {"Content-Length": "-1"}, 411, "Content-Length"),
+    ("api/predict", b"{}", {"Content-Length": str(10**9)}, 413, "요청이 너무 큽니다"),
+])
+def test_requests_the_demo_does_not_serve_get_a_korean_message(url, path, body, headers, status,
+                                                              message):
+    answered, answer = call(url, path, body, headers)
+    assert answered == status and message in answer["error"]
+
+
+def test_without_a_translator_the_panel_says_how_to_get_one(book, tmp_path):
+    classifiers, _ = book
+    address, server = start(classifiers, None)
+    try:
+        status, answer = ask(address, "api/translate", text="나는 학생이다.")
+        page = urllib.request.urlopen(address, timeout=30).read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 400 and "probing-rnns train --full --model translator" in answer["error"]
+    assert "train --full --model translator" in page  # the page's config: shown instead of the form
+
+
+def test_demo_without_models_says_where_they_come_from(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PROBING_RNNS_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("PROBING_RNNS_CACHE", str(tmp_path / "cache"))
     assert cli.main(["demo", "--port", "0"]) == 2
-    assert "probing-rnns train --model bilstm" in capsys.readouterr().err
+    assert "probing-rnns models" in capsys.readouterr().err
 
 
-def table_rows(dom: str) -> list[str]:
-    return re.findall(r'<tr class="model" data-model="(\w+)"', dom)
+def test_a_port_in_use_is_a_clear_error(book, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(OSError, match="서버를 열 수 없습니다"):
+            demo.serve(*book, taken.getsockname()[1], "127.0.0.1")
+
+
+def page_url(url: str) -> str:
+    return url + "?text=" + quote(REVIEW) + "&ko=" + quote("나는 학생이다.")
 
 
 @needs_chromium
-def test_the_page_shows_one_row_per_model_in_chromium(url, tmp_path):
-    dom = chromium("--dump-dom", "--virtual-time-budget=10000", url + "?text=" + quote("정말 재미있는 영화였다"))
-    assert table_rows(dom) == NAMES
-    assert re.search(r"<td>(긍정|부정)</td>", dom)
-    png = tmp_path / "demo.png"
-    screenshot(url + "?text=" + quote("정말 재미있는 영화였다"), png, width=1000, height=700)
-    assert ink(png) > 0.01 and hangul_glyphs_are_distinct()
+def test_the_page_shows_every_model_with_highlights_and_the_translation_in_chromium(url):
+    dom = chromium("--dump-dom", "--virtual-time-budget=10000", page_url(url))
+    assert re.findall(r'<tr class="model" data-model="(\w+)"', dom) == NAMES
+    saliency = re.findall(r'<span title="[+-]\d\.\d{3}" style="background: rgba', dom)
+    assert len(saliency) >= len(REVIEW)
+    assert "어텐션 풀링 가중치 (합 1)" in dom and "기울기 × 입력" in dom
+    searches = re.findall(r'<tr class="candidate[^"]*" data-search="(\w+)"', dom)
+    assert searches == ["greedy"] + ["beam"] * 4
+    assert 'class="candidate chosen" data-search="beam"' in dom  # the beam's best, drawn below
+    heatmap = re.search(r'<div class="heatmap" id="heatmap"><table>(.*?)</table>', dom, re.S)[1]
+    head, *rows = re.findall(r"<tr>(.*?)</tr>", heatmap, re.S)
+    assert rows and all(row.count("<td") == head.count("<th>") - 1 for row in rows)  # per source
 
 
 @needs_chromium
 def test_the_page_shows_the_message_for_an_empty_review_in_chromium(url):
     dom = chromium("--dump-dom", "--virtual-time-budget=10000", url + "?text=%20%20")
-    assert table_rows(dom) == [] and re.search(r'<p id="error" role="alert">[^<]*비어 있습니다', dom)
+    assert 'data-model="' not in dom
+    assert re.search(r'<p id="review-error" class="error" role="alert">[^<]*비어 있습니다', dom)
 
 
-def test_a_port_in_use_is_a_clear_error(models, capsys):
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        assert cli.main(["demo", "--port", str(taken.getsockname()[1])]) == 2
-    assert "서버를 열 수 없습니다" in capsys.readouterr().err
+@needs_chromium
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_the_page_is_readable_in_light_and_dark(url, tmp_path, dark):
+    png = tmp_path / "demo.png"
+    screenshot(page_url(url), png, width=1280, height=1600, dark=dark)
+    assert ink(png) > 0.02 and hangul_glyphs_are_distinct()
+    assert (background_brightness(png) < 0.3) == dark
