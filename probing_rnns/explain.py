@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from probing_rnns import decoding
+from probing_rnns import decoding, devices
 from probing_rnns.models import Classifier
 from probing_rnns.sentiment import SavedClassifier
 from probing_rnns.translation import SavedTranslator
@@ -39,31 +39,33 @@ def token_embedding(model: Classifier) -> nn.Embedding:
 
 
 def gradient_x_input(model: Classifier, ids: Tensor) -> Tensor:
-    """ids (1, T), no padding → (T,): Σ_e x_te · ∂(logit_1 − logit_0)/∂x_te, x the token embeddings.
-
-    Positive values push toward class 1 (긍정). The model is read in eval mode (no dropout).
+    """ids (1, T), no padding → (T,) on the CPU: Σ_e x_te · ∂(logit_1 − logit_0)/∂x_te, x the token
+    embeddings. Positive values push toward class 1 (긍정). Read in eval mode (no dropout), on the
+    model's device; cuDNN's RNN kernels differentiate only in training mode, so they are off here.
     """
     model.eval()
+    ids = ids.to(devices.device_of(model))
     embedded: list[Tensor] = []
     hook = token_embedding(model).register_forward_hook(lambda _m, _i, out: embedded.append(out))
     try:
-        with torch.enable_grad():
+        with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
             logits = model(ids, torch.ones_like(ids, dtype=torch.bool))  # (1, 2)
             (grad,) = torch.autograd.grad(logits[0, 1] - logits[0, 0], embedded[0])  # (1, T, E)
     finally:
         hook.remove()
-    return (grad * embedded[0]).sum(-1)[0].detach()  # (T,)
+    return (grad * embedded[0]).sum(-1)[0].detach().cpu()  # (T,)
 
 
 @torch.no_grad()
 def pooling_weights(model: Classifier, ids: Tensor) -> Tensor:
-    """ids (1, T), no padding → (T,): the attention pooling's weights over the tokens (sum 1)."""
+    """ids (1, T), no padding → (T,) on the CPU: the attention pooling's weights (they sum to 1)."""
     if model.attention is None:
         raise ValueError(f"pooling {model.pooling!r} has no weights: only attention pooling does")
     model.eval()
+    ids = ids.to(devices.device_of(model))
     mask = torch.ones_like(ids, dtype=torch.bool)
     outputs, _ = model.encoder(ids, mask)  # (1, T, D·H)
-    return model.attention.weights(outputs, mask)[0]  # (T,)
+    return model.attention.weights(outputs, mask)[0].cpu()  # (T,)
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ class Translations:
 def attention_behind(model: nn.Module, src: Tensor, tokens: list[int]) -> list[list[float]] | None:
     """The decoder's attention (T, S) while it reads <bos> tokens[:-1] and predicts `tokens`
     (teacher forced: the same computation the search made step by step)."""
-    tgt = torch.tensor([[Vocab.bos_id, *tokens]])  # (1, T+1)
+    tgt = torch.tensor([[Vocab.bos_id, *tokens]], device=src.device)  # (1, T+1)
     _, weights = model(src, torch.ones_like(src, dtype=torch.bool), tgt)  # (1, T, S) or None
     return None if weights is None else weights[0].tolist()
 
@@ -125,7 +127,7 @@ def translate_candidates(saved: SavedTranslator, sentence: str, beam_size: int =
     if not source:
         raise ValueError(EMPTY_SENTENCE)
     model, ids = saved.model.eval(), saved.src_vocab.encode(source)
-    src = torch.tensor([ids])  # (1, S)
+    src = torch.tensor([ids], device=devices.device_of(model))  # (1, S)
     args = (Vocab.bos_id, Vocab.eos_id)
     with torch.no_grad():
         state = model.encode(src, torch.ones_like(src, dtype=torch.bool))
