@@ -68,6 +68,7 @@ PADDING = sentiment.Config(epochs=1, bucket=False, cell="lstm", pooling="last")
 # subwords; embeddings follow the vocabulary, so parameter counts differ and are reported; Okt tokenizes
 # NSMC once, ~10 min on 2 cores, then reads its cache).
 LSTM = replace(CELLS, cell="lstm")
+TRANSFORMER = replace(LSTM, cell="transformer", pooling="mean")  # chapter 20
 GRADIENT_LENGTH = 60  # chapter 11 measures gradients on the test reviews of exactly this many syllables
 
 
@@ -147,6 +148,21 @@ EXPERIMENTS: dict[str, Experiment] = {
         cell: replace(sentiment.LIVE, cell=cell) for cell in ("rnn", "lstm", "gru")
     }, ("test_accuracy", "test_f1")),
     "tatoeba-live": Experiment(translation, {"dot": translation.LIVE}, ("test_bleu",)),
+    # Ch. 20: recurrence vs self-attention at nsmc-cells' budget, mean pooling for both; one layer of width
+    # 128; 4 heads and a feed-forward width of 256 match the LSTM's parameter count (within 1%). Without
+    # positions the Transformer reads a bag of tokens. "lstm-mean" is nsmc-pooling's "mean" (same config).
+    "nsmc-transformer": Experiment(sentiment, {
+        "lstm-mean": replace(LSTM, pooling="mean"),
+        "transformer": TRANSFORMER,
+        "transformer-none": replace(TRANSFORMER, positional="none"),
+        "transformer-learned": replace(TRANSFORMER, positional="learned"),
+    }, ("test_accuracy", "test_f1")),
+    # Ch. 20, translation: the book's best recurrent translator (GRU + concat attention) vs a Transformer,
+    # same data, epochs, optimiser and decoding (beam and α chosen on validation).
+    "tatoeba-transformer": Experiment(translation, {
+        "gru-concat": replace(ATTENTION, attention="concat"),
+        "transformer": replace(ATTENTION, cell="transformer"),
+    }, ("test_bleu",)),
     "tatoeba-attention": Experiment(translation, {
         name: replace(ATTENTION, attention=name) for name in ("none", "dot", "general", "concat")
     }, ("test_bleu",)),
