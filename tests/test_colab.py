@@ -50,13 +50,17 @@ nb = nbformat.read(sys.argv[1], as_version=4)
 NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
 nbformat.write(nb, sys.argv[1])
 """
-# A stand-in for apt-get: logs its arguments; `install` leaves a `java` beside it, as the JRE would.
-FAKE_APT_GET = """#!/bin/sh
-here="$(dirname "$0")"
-echo "$*" >> "$here/apt-get.log"
-if [ "$1" = install ]; then
-  printf '#!/bin/sh\\necho fake java\\n' > "$here/java" && chmod +x "$here/java"
-fi
+# A stand-in for apt-get (Python: PATH holds nothing else): logs its arguments beside it; `install`
+# leaves a `java` there too, as the JRE would.
+FAKE_APT_GET = """#!{python}
+import os, sys
+from pathlib import Path
+here = Path(sys.argv[0]).parent
+with open(here / "apt-get.log", "a") as log:
+    print(*sys.argv[1:], file=log)
+if sys.argv[1] == "install":
+    (here / "java").write_text("#!/bin/sh\\necho fake java\\n")
+    os.chmod(here / "java", 0o755)
 """
 
 
@@ -205,7 +209,7 @@ def test_without_java_as_root_the_first_cell_installs_a_jre_with_apt_get(colab, 
     python, env = colab
     bin_dir = tmp_path / "bin"
     env = without_java(env, bin_dir)
-    (bin_dir / "apt-get").write_text(FAKE_APT_GET)
+    (bin_dir / "apt-get").write_text(FAKE_APT_GET.format(python=sys.executable))
     (bin_dir / "apt-get").chmod(0o755)
     run, _, _ = run_notebook(python, first_cell_only(BOOK / "01_data.md"), tmp_path, env)
     assert run.returncode == 0, run.stderr[-3000:]
