@@ -47,8 +47,9 @@ def resolve_device(spec: str | torch.device = "auto") -> torch.device:
 def _cuda(device: torch.device, spec: str) -> torch.device:
     if not torch.cuda.is_available():
         raise ValueError(f"장치 {spec!r}: 이 컴퓨터에는 쓸 수 있는 CUDA GPU가 없습니다. "
-                         "device='cpu'나 'auto'(GPU가 있으면 GPU, 없으면 CPU)를 쓰세요. Colab이라면 "
-                         "[런타임] → [런타임 유형 변경]에서 GPU를 고르세요 (no CUDA GPU available).")
+                         "device='cpu'나 'auto'(GPU가 있으면 GPU, 없으면 CPU)를 쓰세요. "
+                         "Colab이라면 [런타임] → [런타임 유형 변경]에서 GPU를 고르세요 "
+                         "(no CUDA GPU available).")
     index = device.index if device.index is not None else int(os.environ.get("LOCAL_RANK", 0))
     count = torch.cuda.device_count()
     if index >= count:

@@ -1,5 +1,5 @@
-"""Simulated Colab: a fresh venv holding only what Colab has preinstalled, plus a chapter's first cell,
-gives a working chapter.
+"""Simulated Colab: a fresh venv holding only what Colab has preinstalled, plus a chapter's first
+cell, gives a working chapter.
 
 The first cell of every chapter (tools/install_cell.py) clones the repository of _config.yml's
 `repository.url` into /content/probing-rnns and pip-installs it when `probing_rnns` is not
@@ -23,12 +23,12 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 import jupytext
 import nbformat
 import pytest
+import tomllib
 
 from tests.nbval_myst import BOOK, ROOT, read_chapter
 from tools import install_cell as cells
@@ -39,15 +39,18 @@ COLAB_TARGET = cells.COLAB_TARGET
 # about 10 s once installed); 1 runs Okt (KoNLPy on a Java runtime); 7 trains the live translator
 # (Tatoeba, Okt, training, the model cache in the home folder).
 CHAPTERS = ("06_results.md", "01_data.md", "07_seq2seq.md")
-# What Colab has preinstalled that the book uses. torch is pinned: this exact version installs the local
-# CPU wheel, an unpinned torch would pull the multi-GB CUDA build.
-COLAB_PACKAGES = ["torch==2.13.0", "numpy", "pandas", "matplotlib", "tqdm", "ipykernel", "nbclient", "jupytext"]
+# What Colab has preinstalled that the book uses. torch is pinned: this exact version installs the
+# local CPU wheel, an unpinned torch would pull the multi-GB CUDA build.
+COLAB_PACKAGES = ["torch==2.13.0", "numpy", "pandas", "matplotlib", "tqdm", "ipykernel", "nbclient",
+                  "jupytext"]
 
 EXECUTE = """
 import sys, nbformat
 from nbclient import NotebookClient
 nb = nbformat.read(sys.argv[1], as_version=4)
-NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
+client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                        resources={"metadata": {"path": sys.argv[2]}})
+client.execute()
 nbformat.write(nb, sys.argv[1])
 """
 # A stand-in for apt-get (Python: PATH holds nothing else): logs its arguments beside it; `install`
@@ -69,14 +72,16 @@ def install_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def committed(chapter: Path) -> nbformat.NotebookNode:
-    text = subprocess.run(["git", "show", f"HEAD:{chapter.relative_to(ROOT)}"], cwd=ROOT, capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(["git", "show", f"HEAD:{chapter.relative_to(ROOT)}"], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout
     return jupytext.reads(text, fmt="md:myst")
 
 
 def colab_env(tmp_path: Path) -> dict[str, str]:
-    """The environment of a fresh process: no PYTHONPATH, no user Jupyter kernels, GitHub → this repository."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JUPYTER", "VIRTUAL_ENV", "GIT_"))}
+    """The environment of a fresh process: no PYTHONPATH, no user Jupyter kernels, GitHub → this
+    repository."""
+    dropped = ("PYTHON", "JUPYTER", "VIRTUAL_ENV", "GIT_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     env.update(
         HOME=str(tmp_path / "home"),
         MPLCONFIGDIR=str(tmp_path / "mpl"),
@@ -85,7 +90,8 @@ def colab_env(tmp_path: Path) -> dict[str, str]:
         GIT_CONFIG_VALUE_0=GITHUB_URL,
         OMP_NUM_THREADS=env.get("OMP_NUM_THREADS", "1"),
     )
-    env["PIP_CACHE_DIR"] = os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))  # shared, for speed
+    # shared, for speed
+    env["PIP_CACHE_DIR"] = os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
     return env
 
 
@@ -129,7 +135,8 @@ def run_notebook(python: Path, nb: nbformat.NotebookNode, tmp_path: Path, env: d
     path = tmp_path / "chapter.ipynb"
     nbformat.write(nb, path)
     start = time.perf_counter()
-    run = subprocess.run([python, "-c", EXECUTE, path, tmp_path], capture_output=True, text=True, env=env)
+    run = subprocess.run([python, "-c", EXECUTE, path, tmp_path], capture_output=True, text=True,
+                         env=env)
     return run, time.perf_counter() - start, target
 
 
@@ -183,10 +190,11 @@ def test_a_chapter_runs_in_a_fresh_colab_like_venv(colab, tmp_path, name):
     assert run.returncode == 0, run.stderr[-3000:]
     print(f"{name} in a fresh venv: {seconds:.0f} s (clone + install + run)")
 
-    assert (target / "probing_rnns" / "__init__.py").is_file(), "the first cell did not clone the repository"
-    versions = json.loads(subprocess.run(
-        [python, "-c", "import json, probing_rnns, torch; print(json.dumps([probing_rnns.__file__, torch.__version__]))"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, check=True).stdout)
+    assert (target / "probing_rnns" / "__init__.py").is_file(), "the first cell did not clone"
+    where = ("import json, probing_rnns, torch; "
+             "print(json.dumps([probing_rnns.__file__, torch.__version__]))")
+    versions = json.loads(subprocess.run([python, "-c", where], capture_output=True, text=True,
+                                         env=env, cwd=tmp_path, check=True).stdout)
     assert versions[0].startswith(str(target)), versions  # the clone is what the chapter imported
     assert versions[1].startswith("2.13.0"), versions  # and installing it left Colab's torch alone
 

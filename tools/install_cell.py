@@ -43,8 +43,8 @@ if importlib.util.find_spec("probing_rnns") is None:  # Colab 등: 저장소를 
     if not shutil.which("java"):
         raise SystemExit("Okt 형태소 분석기(KoNLPy)가 쓰는 자바(Java)가 없고, 여기서는 설치할 수 "
                          "없습니다. 자바 17을 설치한 뒤(예: sudo apt-get install -y {jre}) "
-                         "다음 셀부터 실행하세요. probing_rnns는 설치되었으므로 Okt를 쓰지 않는 장은 "
-                         "그대로 실행됩니다.")'''
+                         "다음 셀부터 실행하세요. probing_rnns는 설치되었으므로 Okt를 쓰지 않는 "
+                         "장은 그대로 실행됩니다.")'''
 
 
 def repository_url(config: Path = CONFIG) -> str:
