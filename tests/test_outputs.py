@@ -111,8 +111,6 @@ def long_code_lines(chapter: str) -> list[str]:
             for line in cell.source.splitlines() if len(line) > MAX_LINE]
 
 
-@pytest.mark.xfail(reason="241 lines in 20 chapters were longer on 2026-11-29; a ruff format pass "
-                          "shortens them, then this mark goes", strict=False)
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_code_the_book_shows_fits_the_page(chapter):
     assert long_code_lines(chapter) == []
