@@ -10,7 +10,7 @@ A framework (Flask, Gradio) would add a dependency and hide the few lines a lear
     POST /api/translate {"text": "문장", "beam": 4}   → {"greedy": …, "beam": [n best], …}
 
 Input that cannot be answered gets status 400 (413 if too large, 404/405 for other addresses) and
-{"error": "한국어 메시지"}. `/?text=리뷰&ko=문장` fills in both boxes and asks at once.
+{"error": "한국어 메시지"}. `/?text=리뷰&ko=문장&beam=4` fills in the boxes and asks at once.
 """
 
 from __future__ import annotations
