@@ -82,11 +82,10 @@ def models_table() -> list[str]:
     lines = []
     for model in book_models.catalogue().values():
         path, stored = model.path(), model.stored_result()
-        where = f"{path} ({path.stat().st_size / 1e6:.1f} MB)" if path else "없음"
+        where = (f"{path} ({path.stat().st_size / 1e6:.1f} MB)" if path
+                 else f"파일 없음 → probing-rnns train --full --model {model.name}")
         score = score_text(stored["metrics"]) if stored else "결과 파일 없음"
         lines.append(f"{model.name:>10}  {model.about}; {score}\n{'':>12}{where}")
-        if path is None:
-            lines.append(f"{'':>12}→ probing-rnns train --full --model {model.name}")
     return lines
 
 
@@ -101,7 +100,7 @@ def train(name: str, full: bool, threads: int) -> None:
     minutes = model.expected_minutes()
     cost = f"결과 파일을 만든 기계에서 약 {minutes:.0f}분" if minutes is not None else "시간은 기록이 없음"
     if not full:
-        raise ValueError(f"{name}은 전체 규모 학습입니다({model.experiment}의 {model.variant}, {cost}). "
+        raise ValueError(f"{name}: 전체 규모 학습입니다({model.experiment}의 {model.variant}, {cost}). "
                          "시작하려면 --full을 붙이세요.")
     if threads < 1:
         raise ValueError("--threads는 1 이상이어야 합니다.")
