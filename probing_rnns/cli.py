@@ -113,15 +113,18 @@ def train(name: str, full: bool, threads: int) -> None:
     took = minutes_seconds(time.perf_counter() - start)
     print(f"{name}: {score_text(measured['metrics'])}, 걸린 시간 {took} → {model.trained_path()}")
     if model.shipped_path().is_file():
-        print(f"(저장소의 모델 {model.shipped_path()}이 있으면 그것을 먼저 씁니다.)")
+        print(f"(저장소에 같은 실행의 모델 {model.shipped_path()}이 있어 predict와 demo는 그것을 씁니다.)")
 
 
 def serve_demo(port: int, host: str) -> None:
     classifiers = [book_models.load_sentiment(m) for m in book_models.available_sentiment()]
     if not classifiers:
         raise FileNotFoundError(book_models.NO_MODELS)
-    entry = book_models.translator()
-    translator = book_models.load_translator(entry) if entry.path() else None
+    try:
+        entry = book_models.translator()
+    except FileNotFoundError:  # no translation results: the page says so in the translation panel
+        entry = None
+    translator = book_models.load_translator(entry) if entry and entry.path() else None
     demo.serve(classifiers, translator, port, host)
 
 
