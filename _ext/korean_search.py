@@ -1,9 +1,9 @@
 """Korean full-text search for the book's site: a Sphinx search language for `language: ko`.
 
 Sphinx has no Korean search language; it falls back to English, which indexes whole eojeol:
-"어텐션을", "어텐션의" and "어텐션" are three different words, and a search for one misses the others.
-Korean attaches particles and endings to words and writes many compounds without spaces, so this
-language indexes every run of Hangul syllables by its syllables and its syllable bigrams:
+"어텐션을", "어텐션의" and "어텐션" are three different words, and a search for one misses the
+others. Korean attaches particles and endings to words and writes many compounds without spaces, so
+this language indexes every run of Hangul syllables by its syllables and its syllable bigrams:
 
     index   "어텐션을"  → 어 텐 션 을 어텐 텐션 션을
     query   "어텐션"    → 어텐 텐션          (one syllable, e.g. "셀", is searched as itself)
@@ -29,12 +29,12 @@ _PIECE = re.compile(r"[가-힣]+|[^가-힣]+")
 
 def syllable_terms(run: str) -> list[str]:
     """What the index holds for a run of Hangul syllables: each syllable and each bigram."""
-    return list(run) + [run[i:i + 2] for i in range(len(run) - 1)]
+    return list(run) + [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 def query_terms(run: str) -> list[str]:
     """What a query's run of Hangul syllables is searched as (as splitQuery in korean_search.js)."""
-    return [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 def pieces(word: str) -> list[str]:
@@ -44,8 +44,12 @@ def pieces(word: str) -> list[str]:
 
 def split_query(query: str) -> list[str]:
     """The terms a query is searched as: what splitQuery in korean_search.js returns."""
-    return [term for word in SearchKorean._word_re.findall(query) for piece in pieces(word)
-            for term in (query_terms(piece) if HANGUL_RUN.fullmatch(piece) else [piece])]
+    return [
+        term
+        for word in SearchKorean._word_re.findall(query)
+        for piece in pieces(word)
+        for term in (query_terms(piece) if HANGUL_RUN.fullmatch(piece) else [piece])
+    ]
 
 
 class SearchKorean(SearchEnglish):
@@ -55,13 +59,16 @@ class SearchKorean(SearchEnglish):
     language_name = "Korean"
     js_splitter_code = (HERE / "korean_search.js").read_text(encoding="utf-8")
     # The English (Porter) stemmer for Latin words, wrapped so that it leaves Hangul alone.
-    js_stemmer_code = SearchEnglish.js_stemmer_code + """
+    js_stemmer_code = (
+        SearchEnglish.js_stemmer_code
+        + """
 var PorterStemmer = Stemmer;
 Stemmer = function() {
   const porter = new PorterStemmer();
   this.stemWord = (word) => (/[가-힣]/.test(word) ? word : porter.stemWord(word));
 };
 """
+    )
 
     def split(self, input: str) -> list[str]:  # noqa: A002 (Sphinx's parameter name)
         """Index terms of a text (the query side splits by query_terms instead)."""

@@ -29,7 +29,9 @@ def mathjax_dir() -> Path:
     except ModuleNotFoundError:
         es5 = None
     if es5 is None or not (es5 / COMPONENT).is_file():
-        raise RuntimeError("MathJax가 없습니다: pip install -r requirements.txt (django-static-mathjax)")
+        raise RuntimeError(
+            "MathJax가 없습니다: pip install -r requirements.txt (django-static-mathjax)"
+        )
     return es5
 
 

@@ -6,4 +6,5 @@ import pytest
 
 needs_chromium = pytest.mark.skipif(
     not (shutil.which("chromium") or shutil.which("google-chrome")),
-    reason="chromium is not installed (apt-get install -y chromium fonts-nanum)")
+    reason="chromium is not installed (apt-get install -y chromium fonts-nanum)",
+)

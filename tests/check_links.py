@@ -40,7 +40,9 @@ def broken_links(site: Path) -> list[str]:
     Files under _static/ are the theme's assets (some are unrendered Jinja macros), not pages.
     """
     problems = []
-    for page_path in sorted(p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts):
+    for page_path in sorted(
+        p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts
+    ):
         for link in parse(page_path).links:
             url = urlsplit(link)
             if url.scheme or url.netloc or link.startswith(("mailto:", "javascript:", "data:")):
@@ -51,7 +53,11 @@ def broken_links(site: Path) -> list[str]:
             where = f"{page_path.relative_to(site)}: {link}"
             if not target.is_file():
                 problems.append(f"{where} (no file {target})")
-            elif url.fragment and target.suffix == ".html" and unquote(url.fragment) not in parse(target).ids:
+            elif (
+                url.fragment
+                and target.suffix == ".html"
+                and unquote(url.fragment) not in parse(target).ids
+            ):
                 problems.append(f"{where} (no id #{url.fragment} in {target.name})")
     return problems
 

@@ -63,8 +63,9 @@ def execute_as_notebook(kernel, cell_input: str, allow_stdin: bool | None = None
     IPython hides the value of a cell that ends with `;` only for cells it stores in its history;
     without that, `ax.legend();` shows <matplotlib.legend.Legend at 0x…> in the cached outputs.
     """
-    return kernel.kc.execute(cell_input, store_history=True, allow_stdin=allow_stdin,
-                             stop_on_error=False)
+    return kernel.kc.execute(
+        cell_input, store_history=True, allow_stdin=allow_stdin, stop_on_error=False
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -74,7 +75,9 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         item.parent.all_passed = False  # failed or skipped: the book build must run it itself
 
 
-def cache_executed(nb: nbformat.NotebookNode, outputs: list[list], path: Path, seconds: float) -> None:
+def cache_executed(
+    nb: nbformat.NotebookNode, outputs: list[list], path: Path, seconds: float
+) -> None:
     """Store `nb` with the outputs nbval collected, keyed (by jupyter-cache) on its code cells."""
     nb = copy.deepcopy(nb)
     code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
@@ -85,4 +88,6 @@ def cache_executed(nb: nbformat.NotebookNode, outputs: list[list], path: Path, s
             if out.output_type == "execute_result":
                 out.execution_count = count
     bundle = CacheBundleIn(nb, str(path), data={"execution_seconds": seconds})
-    get_cache(str(EXECUTION_CACHE)).cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+    get_cache(str(EXECUTION_CACHE)).cache_notebook_bundle(
+        bundle, check_validity=False, overwrite=True
+    )

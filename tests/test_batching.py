@@ -47,7 +47,10 @@ def test_unknown_padding_side():
 def test_loader_is_seeded():
     encoded = [[i] * (i % 5 + 1) for i in range(20)]
     labels = [i % 2 for i in range(20)]
-    order = lambda seed: [b.labels.tolist() for b in make_loader(encoded, labels, 4, shuffle=True, seed=seed)]
+
+    def order(seed):
+        return [b.labels.tolist() for b in make_loader(encoded, labels, 4, shuffle=True, seed=seed)]
+
     assert order(0) == order(0)
     assert order(0) != order(1)
     batch = next(iter(make_loader(encoded, labels, 4, padding_side="left")))
@@ -66,10 +69,17 @@ def test_bucket_sampler_makes_equal_length_batches_and_covers_everything():
     loader = make_loader(encoded, labels, 32, shuffle=True, seed=0, bucket=True, max_len=60)
     batches = list(loader)
     assert len(batches) == len(loader.batch_sampler)
-    assert sorted(i for b in batches for i in b.labels.tolist()) == labels  # every example exactly once
+    # every example exactly once
+    assert sorted(i for b in batches for i in b.labels.tolist()) == labels
     assert all(b.mask.all() for b in batches)  # no padding at all
     assert all(len(b.labels) <= 32 for b in batches) and max(b.ids.shape[1] for b in batches) == 60
-    lengths = lambda seed: [b.lengths.tolist() for b in make_loader(encoded, labels, 32, shuffle=True, seed=seed, bucket=True)]
+
+    def lengths(seed):
+        return [
+            b.lengths.tolist()
+            for b in make_loader(encoded, labels, 32, shuffle=True, seed=seed, bucket=True)
+        ]
+
     assert lengths(0) == lengths(0) and lengths(0) != lengths(1)
     first, second = ([b.lengths.tolist() for b in loader] for _ in range(2))
     assert first != second  # a new order every epoch

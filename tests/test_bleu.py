@@ -22,7 +22,9 @@ def _assert_same(ours: BleuScore, theirs) -> None:
 
 
 def _sacre_corpus(hyps, refs):
-    return sacrebleu.corpus_bleu([" ".join(h) for h in hyps], [[" ".join(r) for r in refs]], tokenize="none")
+    return sacrebleu.corpus_bleu(
+        [" ".join(h) for h in hyps], [[" ".join(r) for r in refs]], tokenize="none"
+    )
 
 
 def _sacre_sentence(hyp, ref):
@@ -52,7 +54,8 @@ EDGE_CASES = [
     (["가", "나"], []),  # empty reference
     (["가"], ["가"]),  # too short for 2-grams
     (["가", "나", "다"], ["가", "나", "다"]),  # too short for 4-grams
-    (["가", "나", "다", "라", "마", "바", "가", "나"], ["가", "나"]),  # much longer than the reference
+    # much longer than the reference
+    (["가", "나", "다", "라", "마", "바", "가", "나"], ["가", "나"]),
     (["가", "나", "가", "나"], ["나", "가", "나", "가"]),  # 1–3-grams match, 4-grams don't
 ]
 
@@ -77,7 +80,8 @@ def test_identical_sentence_scores_100():
 
 def test_no_overlap_scores_0():
     result = corpus_bleu([["a", "b", "c", "d"]], [["w", "x", "y", "z"]])
-    assert result.score == 0.0 and result.precisions == [0.0] * 4  # no smoothing when nothing matches
+    # no smoothing when nothing matches
+    assert result.score == 0.0 and result.precisions == [0.0] * 4
 
 
 def test_clipping_and_brevity_penalty_by_hand():

@@ -50,7 +50,9 @@ def test_cell_matches_torch(ours_cls, torch_cls):
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_layer_matches_torch(ours_cls, torch_cls, variant, num_layers, bidirectional):
-    ours, reference = paired(ours_cls, torch_cls, variant, num_layers=num_layers, bidirectional=bidirectional)
+    ours, reference = paired(
+        ours_cls, torch_cls, variant, num_layers=num_layers, bidirectional=bidirectional
+    )
     x = torch.randn(4, 6, 5)  # (B, T, I)
     out, state = ours(x)
     ref_out, ref_state = reference(x)
@@ -68,7 +70,10 @@ def test_initial_state_and_time_major(ours_cls, torch_cls, variant):
     x = torch.randn(6, 3, 5)  # (T, B, I)
     h0 = tuple(torch.randn(4, 3, 7) for _ in range(ours.cell.state_size))
     h0 = h0 if len(h0) == 2 else h0[0]
-    for a, b in zip((ours(x, h0)[0], *as_tuple(ours(x, h0)[1])), (reference(x, h0)[0], *as_tuple(reference(x, h0)[1]))):
+    for a, b in zip(
+        (ours(x, h0)[0], *as_tuple(ours(x, h0)[1])),
+        (reference(x, h0)[0], *as_tuple(reference(x, h0)[1])),
+    ):
         torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
 
 
@@ -77,7 +82,9 @@ def test_initial_state_and_time_major(ours_cls, torch_cls, variant):
 def test_masked_padding_matches_packed_sequences(ours_cls, torch_cls, variant, num_layers):
     """Right padding + mask = torch's packed sequences: final states at the last real token,
     the reverse direction starting there, zero outputs at padding."""
-    ours, reference = paired(ours_cls, torch_cls, variant, num_layers=num_layers, bidirectional=True)
+    ours, reference = paired(
+        ours_cls, torch_cls, variant, num_layers=num_layers, bidirectional=True
+    )
     lengths = torch.tensor([6, 2, 4, 1])
     batch = pad_batch([list(range(n)) for n in lengths.tolist()], padding_side="right")
     x = torch.randn(4, 6, 5) * batch.mask[..., None]
@@ -117,7 +124,8 @@ def test_dropout_between_layers_only_in_training():
 
 @pytest.mark.parametrize("ours_cls, torch_cls, variant", VARIANTS)
 def test_gradients_match_torch(ours_cls, torch_cls, variant):
-    """Gradients of the weights, the input and the initial state, through outputs and final states alike."""
+    """Gradients of the weights, the input and the initial state, through outputs and final states
+    alike."""
     ours, reference = paired(ours_cls, torch_cls, variant, num_layers=2, bidirectional=True)
     x = torch.randn(3, 5, 5, requires_grad=True)
     h0 = tuple(torch.randn(4, 3, 7, requires_grad=True) for _ in range(ours.cell.state_size))
@@ -127,7 +135,9 @@ def test_gradients_match_torch(ours_cls, torch_cls, variant):
         out, state = layer(x, h0)
         loss = out.pow(2).sum() + sum(s.sin().sum() for s in as_tuple(state))
         grads.append(torch.autograd.grad(loss, [x, *as_tuple(h0), *layer.parameters()]))
-    names = ["x", "h0", "c0"][: 1 + ours.cell.state_size] + [name for name, _ in ours.named_parameters()]
+    names = ["x", "h0", "c0"][: 1 + ours.cell.state_size] + [
+        name for name, _ in ours.named_parameters()
+    ]
     for name, a, b in zip(names, *grads):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=0, msg=name)
 
@@ -140,7 +150,9 @@ def test_masked_gradients_match_packed_sequences(ours_cls, torch_cls, variant):
     mask = pad_batch([list(range(n)) for n in lengths.tolist()], padding_side="right").mask
     x = (torch.randn(3, 5, 5) * mask[..., None]).requires_grad_()
     out, state = ours(x, mask=mask)
-    ref_packed, ref_state = reference(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))
+    ref_packed, ref_state = reference(
+        pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    )
     ref_out = pad_packed_sequence(ref_packed, batch_first=True, total_length=5)[0]
     grads = []
     for o, s, layer in ((out, state, ours), (ref_out, ref_state, reference)):
@@ -164,19 +176,31 @@ def test_the_default_layers_use_every_autograd_speedup():
 
 
 def test_bench_quick_run_writes_a_report(tmp_path, capsys):
-    """The benchmark's smoke test: every model of every group timed, ratios to torch.nn, the environment recorded."""
+    """The benchmark's smoke test: every model of every group timed, ratios to torch.nn, the
+    environment recorded."""
     out = tmp_path / "bench.json"
     report = bench.main(["--quick", "--out", str(out)])
     assert json.loads(out.read_text()) == json.loads(json.dumps(report))
-    expected = {(group, cell, impl) for group, _, scope, cells_ in bench.GROUPS for cell in cells_
-                for impl in ["torch", *bench.variants_of(cell)]}
-    assert {(r["group"], r["cell"], r["impl"]) for r in report["rows"] if r["scope"] != "embedding"} == expected
-    assert {r["impl"] for r in report["rows"] if r["scope"] == "embedding"} == {"dense/Adam", "sparse/SparseAdam"}
+    expected = {
+        (group, cell, impl)
+        for group, _, scope, cells_ in bench.GROUPS
+        for cell in cells_
+        for impl in ["torch", *bench.variants_of(cell)]
+    }
+    assert {
+        (r["group"], r["cell"], r["impl"]) for r in report["rows"] if r["scope"] != "embedding"
+    } == expected
+    assert {r["impl"] for r in report["rows"] if r["scope"] == "embedding"} == {
+        "dense/Adam",
+        "sparse/SparseAdam",
+    }
     for r in report["rows"]:
         assert 0 < r["p10_ms"] <= r["median_ms"] <= r["p90_ms"]
         assert (r["ratio_to_torch"] == 1.0) == (r["impl"] == "torch")
     assert set(report["ratios"]) == {f"{g}/{c}/{i}" for g, c, i in expected if i != "torch"}
-    assert {"torch", "threads", "cpu", "git_commit", "loadavg_before", "loadavg_after"} <= set(report["environment"])
+    assert {"torch", "threads", "cpu", "git_commit", "loadavg_before", "loadavg_after"} <= set(
+        report["environment"]
+    )
     final = capsys.readouterr().out.strip().splitlines()[-1]
     assert json.loads(final.removeprefix("FINAL "))["ratios"] == report["ratios"]
 

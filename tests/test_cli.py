@@ -51,23 +51,31 @@ def test_a_missing_model_says_how_to_train_it_and_how_long_it_takes(book, capsys
     assert code == 2 and "probing-rnns train --full --model lstm" in err and "약 20분" in err
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "비어 있습니다"),
-    ("   \n\t", "비어 있습니다"),
-    ("\u200b\ufeff", "비어 있습니다"),  # invisible characters only
-    ("😀😀😀🎬", "아는 글자가 하나도 없습니다"),
-    ("Привет, как дела", "아는 글자가 하나도 없습니다"),  # a script the models never saw
-    ("재미" * 10_000 + "!", "너무 깁니다 (20,001자)"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "비어 있습니다"),
+        ("   \n\t", "비어 있습니다"),
+        ("\u200b\ufeff", "비어 있습니다"),  # invisible characters only
+        ("😀😀😀🎬", "아는 글자가 하나도 없습니다"),
+        ("Привет, как дела", "아는 글자가 하나도 없습니다"),  # a script the models never saw
+        ("재미" * 10_000 + "!", "너무 깁니다 (20,001자)"),
+    ],
+)
 def test_input_no_model_can_read_gets_a_korean_message(book, capsys, text, message):
     code, out, err = run(capsys, "predict", text, "--model", "all")
     assert code == 2 and out == "" and message in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("text, note", [
-    ("재미" * 10_000, "앞부분만 읽음"),  # 20,000 characters: read, but only the first max_len tokens
-    ("연기는 so so, story is boring", "모르는 토큰"),  # mixed scripts: a prediction, with a warning
-])
+@pytest.mark.parametrize(
+    "text, note",
+    [
+        # 20,000 characters: read, but only the first max_len tokens
+        ("재미" * 10_000, "앞부분만 읽음"),
+        # mixed scripts: a prediction, with a warning
+        ("연기는 so so, story is boring", "모르는 토큰"),
+    ],
+)
 def test_odd_but_readable_reviews_get_a_prediction_and_a_note(book, capsys, text, note):
     code, out, _ = run(capsys, "predict", text, "--model", "gru")
     assert code == 0 and "긍정 확률" in out and note in out
@@ -83,7 +91,9 @@ def test_decomposed_hangul_predicts_like_composed_hangul(book, capsys):
 def test_translate_shows_greedy_and_the_beam_chosen_on_validation(book, capsys):
     code, out, _ = run(capsys, "translate", "나는 학생이다.")
     lines = out.splitlines()
-    assert code == 0 and lines[0].startswith("번역기: translator — ") and "평가 BLEU 9.50" in lines[0]
+    assert (
+        code == 0 and lines[0].startswith("번역기: translator — ") and "평가 BLEU 9.50" in lines[0]
+    )
     assert "빔 4·α 1(검증으로 고름) 10.25" in lines[0]
     assert lines[2].startswith("탐욕 탐색: ") and lines[3].startswith("빔 탐색 (빔 4, α 1;")
     assert [line.split(".")[0].strip() for line in lines[4:]] == ["1", "2", "3", "4"]
@@ -97,13 +107,16 @@ def test_translate_reads_decomposed_hangul_as_composed(book, capsys):
     assert answers[0] == answers[1]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["  "], "문장을 입력하세요"),
-    (["🎬🎬"], "아는 글자가 하나도 없습니다"),
-    (["학생" * 10_001], "너무 깁니다"),
-    (["학생", "--beam", "0"], "빔 크기는 1에서 16 사이"),
-    (["학생", "--beam", "17"], "빔 크기는 1에서 16 사이"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["  "], "문장을 입력하세요"),
+        (["🎬🎬"], "아는 글자가 하나도 없습니다"),
+        (["학생" * 10_001], "너무 깁니다"),
+        (["학생", "--beam", "0"], "빔 크기는 1에서 16 사이"),
+        (["학생", "--beam", "17"], "빔 크기는 1에서 16 사이"),
+    ],
+)
 def test_translate_refuses_what_it_cannot_read_in_korean(book, capsys, args, message):
     code, _, err = run(capsys, "translate", *args)
     assert code == 2 and message in err
@@ -122,8 +135,17 @@ def test_train_without_full_says_what_it_would_cost(book, capsys):
     assert code == 2 and "--full" in err and "약 20분" in err
 
 
-TINY_CELLS = replace(sentiment.LIVE, cell="gru", bidirectional=True, train_size=300, val_size=100,
-                     test_size=100, epochs=1, embed_dim=8, hidden_size=8)
+TINY_CELLS = replace(
+    sentiment.LIVE,
+    cell="gru",
+    bidirectional=True,
+    train_size=300,
+    val_size=100,
+    test_size=100,
+    epochs=1,
+    embed_dim=8,
+    hidden_size=8,
+)
 
 
 def test_train_full_trains_the_runners_config_and_predict_then_finds_it(book, capsys, monkeypatch):
@@ -137,9 +159,18 @@ def test_train_full_trains_the_runners_config_and_predict_then_finds_it(book, ca
     assert code == 0 and f"평가 정확도 {saved.metrics['test_accuracy']:.2%}" in out  # its own run's
 
 
-TINY_TRANSLATOR = replace(translation.LIVE, src_tokenizer="syllable", train_size=300, val_size=50,
-                          test_size=50, epochs=1, embed_dim=8, hidden_size=8, beam_sizes=(2,),
-                          max_output_len=8)
+TINY_TRANSLATOR = replace(
+    translation.LIVE,
+    src_tokenizer="syllable",
+    train_size=300,
+    val_size=50,
+    test_size=50,
+    epochs=1,
+    embed_dim=8,
+    hidden_size=8,
+    beam_sizes=(2,),
+    max_output_len=8,
+)
 
 
 def test_train_full_translator_keeps_what_translate_needs(tmp_path, capsys, monkeypatch):
@@ -147,8 +178,11 @@ def test_train_full_translator_keeps_what_translate_needs(tmp_path, capsys, monk
     monkeypatch.setenv("PROBING_RNNS_CACHE", str(tmp_path / "cache"))
     ship_translator("general", model_file=False)  # results only: the book's translator is "general"
     assert run(capsys, "translate", "학생")[0] == 2  # no model yet
-    monkeypatch.setitem(experiments.EXPERIMENTS["tatoeba-attention"].variants, "general",
-                        replace(TINY_TRANSLATOR, attention="general"))
+    monkeypatch.setitem(
+        experiments.EXPERIMENTS["tatoeba-attention"].variants,
+        "general",
+        replace(TINY_TRANSLATOR, attention="general"),
+    )
     assert run(capsys, "train", "--model", "translator", "--full")[0] == 0
     saved = translation.load_translator(book_models.translator().trained_path(), "translator")
     code, out, _ = run(capsys, "translate", "나는 학생이다.")
@@ -160,8 +194,14 @@ def test_a_fresh_clone_with_an_empty_home_answers_out_of_the_box(book, tmp_path)
     env = {k: v for k, v in os.environ.items() if k != "PROBING_RNNS_CACHE"}
     env.update(HOME=str(tmp_path / "home"), PROBING_RNNS_RESULTS=str(book))
     (tmp_path / "home").mkdir()
-    done = subprocess.run([sys.executable, "-m", "probing_rnns.cli", "predict", REVIEW], env=env,
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "probing_rnns.cli", "predict", REVIEW],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and done.stdout.startswith("combined: "), done.stderr
 
 
@@ -187,8 +227,16 @@ def test_a_shipped_model_is_the_one_its_results_json_measured(path):
     assert experiments.as_json(asdict(saved.cfg)) == expected
 
 
-TINY_BPE = replace(sentiment.LIVE, tokenizer="bpe-2000", train_size=300, val_size=100,
-                   test_size=100, epochs=1, embed_dim=8, hidden_size=8)
+TINY_BPE = replace(
+    sentiment.LIVE,
+    tokenizer="bpe-2000",
+    train_size=300,
+    val_size=100,
+    test_size=100,
+    epochs=1,
+    embed_dim=8,
+    hidden_size=8,
+)
 
 
 def test_a_model_with_a_learned_tokenizer_carries_it(tmp_path, monkeypatch):

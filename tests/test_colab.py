@@ -41,8 +41,16 @@ COLAB_TARGET = cells.COLAB_TARGET
 CHAPTERS = ("06_results.md", "01_data.md", "07_seq2seq.md")
 # What Colab has preinstalled that the book uses. torch is pinned: this exact version installs the
 # local CPU wheel, an unpinned torch would pull the multi-GB CUDA build.
-COLAB_PACKAGES = ["torch==2.13.0", "numpy", "pandas", "matplotlib", "tqdm", "ipykernel", "nbclient",
-                  "jupytext"]
+COLAB_PACKAGES = [
+    "torch==2.13.0",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "tqdm",
+    "ipykernel",
+    "nbclient",
+    "jupytext",
+]
 
 EXECUTE = """
 import sys, nbformat
@@ -72,8 +80,13 @@ def install_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def committed(chapter: Path) -> nbformat.NotebookNode:
-    text = subprocess.run(["git", "show", f"HEAD:{chapter.relative_to(ROOT)}"], cwd=ROOT,
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["git", "show", f"HEAD:{chapter.relative_to(ROOT)}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return jupytext.reads(text, fmt="md:myst")
 
 
@@ -109,8 +122,9 @@ def colab_venv(tmp_path_factory) -> Path:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "-q", *COLAB_PACKAGES], check=True,
-                   env=colab_env(tmp_path))
+    subprocess.run(
+        [python, "-m", "pip", "install", "-q", *COLAB_PACKAGES], check=True, env=colab_env(tmp_path)
+    )
     return python
 
 
@@ -119,8 +133,9 @@ def colab(colab_venv, tmp_path) -> tuple[Path, dict[str, str]]:
     """The venv as a fresh Colab sees it: without probing_rnns, before and after the test."""
     env = colab_env(tmp_path)
     spec = "import importlib.util as u; print(u.find_spec('probing_rnns'))"
-    found = subprocess.run([colab_venv, "-c", spec], capture_output=True, text=True, env=env,
-                           cwd=tmp_path, check=True)
+    found = subprocess.run(
+        [colab_venv, "-c", spec], capture_output=True, text=True, env=env, cwd=tmp_path, check=True
+    )
     assert found.stdout.strip() == "None", "the fresh venv must not see this repository's package"
     yield colab_venv, env
     uninstall = [colab_venv, "-m", "pip", "uninstall", "-q", "-y", "probing-rnns"]
@@ -135,8 +150,9 @@ def run_notebook(python: Path, nb: nbformat.NotebookNode, tmp_path: Path, env: d
     path = tmp_path / "chapter.ipynb"
     nbformat.write(nb, path)
     start = time.perf_counter()
-    run = subprocess.run([python, "-c", EXECUTE, path, tmp_path], capture_output=True, text=True,
-                         env=env)
+    run = subprocess.run(
+        [python, "-c", EXECUTE, path, tmp_path], capture_output=True, text=True, env=env
+    )
     return run, time.perf_counter() - start, target
 
 
@@ -148,6 +164,7 @@ def first_cell_only(chapter: Path) -> nbformat.NotebookNode:
 
 # ---------------------------------------------------------------- fast: the cells and the address
 
+
 def test_every_chapter_starts_with_the_install_cell_of_the_configured_repository():
     reference = cells.install_cell()
     assert GITHUB_URL in reference and COLAB_TARGET in reference and cells.JRE_PACKAGE in reference
@@ -155,7 +172,8 @@ def test_every_chapter_starts_with_the_install_cell_of_the_configured_repository
     for path in cells.chapters():
         assert install_cell(read_chapter(path)).source == reference, (
             f"{path.name}: the first code cell is not tools/install_cell.py's for _config.yml's "
-            "repository.url; run `python tools/install_cell.py`")
+            "repository.url; run `python tools/install_cell.py`"
+        )
 
 
 def test_every_other_place_names_the_configured_repository():
@@ -182,6 +200,7 @@ def test_the_tool_rewrites_the_first_code_cell_and_nothing_else(tmp_path):
 
 # ---------------------------------------------------------------- slow: a fresh Colab-like venv
 
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_a_chapter_runs_in_a_fresh_colab_like_venv(colab, tmp_path, name):
@@ -191,20 +210,27 @@ def test_a_chapter_runs_in_a_fresh_colab_like_venv(colab, tmp_path, name):
     print(f"{name} in a fresh venv: {seconds:.0f} s (clone + install + run)")
 
     assert (target / "probing_rnns" / "__init__.py").is_file(), "the first cell did not clone"
-    where = ("import json, probing_rnns, torch; "
-             "print(json.dumps([probing_rnns.__file__, torch.__version__]))")
-    versions = json.loads(subprocess.run([python, "-c", where], capture_output=True, text=True,
-                                         env=env, cwd=tmp_path, check=True).stdout)
+    where = (
+        "import json, probing_rnns, torch; "
+        "print(json.dumps([probing_rnns.__file__, torch.__version__]))"
+    )
+    versions = json.loads(
+        subprocess.run(
+            [python, "-c", where], capture_output=True, text=True, env=env, cwd=tmp_path, check=True
+        ).stdout
+    )
     assert versions[0].startswith(str(target)), versions  # the clone is what the chapter imported
     assert versions[1].startswith("2.13.0"), versions  # and installing it left Colab's torch alone
 
 
 @pytest.mark.slow
-def test_without_java_and_no_way_to_install_it_the_first_cell_stops_saying_what_to_do(colab,
-                                                                                     tmp_path):
+def test_without_java_and_no_way_to_install_it_the_first_cell_stops_saying_what_to_do(
+    colab, tmp_path
+):
     python, env = colab
-    run, _, target = run_notebook(python, first_cell_only(BOOK / "01_data.md"), tmp_path,
-                                  without_java(env, tmp_path / "bin"))
+    run, _, target = run_notebook(
+        python, first_cell_only(BOOK / "01_data.md"), tmp_path, without_java(env, tmp_path / "bin")
+    )
     assert run.returncode != 0, "the first cell ran on without Java"
     assert "SystemExit" in run.stderr and "자바(Java)가 없고" in run.stderr, run.stderr[-3000:]
     assert "sudo apt-get install -y default-jre-headless" in run.stderr

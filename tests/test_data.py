@@ -68,7 +68,10 @@ def test_missing_file_names_the_file_and_the_fix(tmp_path, monkeypatch, fresh_ca
     [
         (lambda raw: b"this is not gzip", "gzip"),
         (lambda raw: raw[: len(raw) // 2], "gzip"),  # truncated download
-        (lambda raw: gzip.compress(gzip.decompress(raw).replace("굿".encode(), "긋".encode())), "sha256"),
+        (
+            lambda raw: gzip.compress(gzip.decompress(raw).replace("굿".encode(), "긋".encode())),
+            "sha256",
+        ),
     ],
 )
 def test_corrupt_file_gives_clear_error(tmp_path, monkeypatch, fresh_cache, corrupt, message):
@@ -91,7 +94,10 @@ def test_tatoeba_pairs_keep_attribution():
     pairs = data.load_tatoeba_ko_en()
     assert len(pairs) == 5_749
     assert (pairs[0].en, pairs[0].ko) == ("Go.", "가.")
-    assert all(re.match(r"CC-BY 2\.0 \(France\) Attribution: tatoeba\.org #\d+", p.attribution) for p in pairs)
+    assert all(
+        re.match(r"CC-BY 2\.0 \(France\) Attribution: tatoeba\.org #\d+", p.attribution)
+        for p in pairs
+    )
 
 
 def test_train_val_split_is_a_seeded_partition():

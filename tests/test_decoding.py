@@ -5,27 +5,39 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from probing_rnns.decoding import beam_search, exhaustive_search, greedy, reshape_distribution, sample
+from probing_rnns.decoding import (
+    beam_search,
+    exhaustive_search,
+    greedy,
+    reshape_distribution,
+    sample,
+)
 
 V, BOS, EOS = 5, 0, 1
 
 
 def _markov(table: torch.Tensor):
-    """First-order model: log p(next | token) = log_softmax(table[token]); a dummy (K, 1) state counts steps."""
+    """First-order model: log p(next | token) = log_softmax(table[token]); a dummy (K, 1) state
+    counts steps."""
+
     def step(tokens, state):
         assert state.shape == (len(tokens), 1)
         return F.log_softmax(table[tokens], dim=-1), state + 1
+
     return step, torch.zeros(1, 1)
 
 
 def _second_order(table: torch.Tensor):
-    """log p(next | previous two) = log_softmax(table[before, token]) (table (V, V, V)); `before` lives only in
-    the state (h, c) of shape (K, 3) each, so a wrongly re-ordered state gives wrong log-probs."""
+    """log p(next | previous two) = log_softmax(table[before, token]) (table (V, V, V)); `before`
+    lives only in the state (h, c) of shape (K, 3) each, so a wrongly re-ordered state gives wrong
+    log-probs."""
+
     def step(tokens, state):
         h, c = state
         assert h.shape == c.shape == (len(tokens), 3)
         log_probs = F.log_softmax(table[h[:, 0].long(), tokens], dim=-1)
         return log_probs, (tokens[:, None].float().expand(-1, 3), c + 1)
+
     return step, (torch.full((1, 3), float(BOS)), torch.zeros(1, 3))
 
 
@@ -76,7 +88,12 @@ def test_beam_of_one_is_greedy(model, alpha):
 @pytest.mark.parametrize("model", [_markov, _second_order])
 def test_exhaustive_search_matches_brute_force(model):
     for table in _tables(5, dim=2 if model is _markov else 3):
-        ended = [list(p) + [EOS] for n in range(4) for p in itertools.product(range(V), repeat=n) if EOS not in p]
+        ended = [
+            list(p) + [EOS]
+            for n in range(4)
+            for p in itertools.product(range(V), repeat=n)
+            if EOS not in p
+        ]
         cut = [list(p) for p in itertools.product(range(V), repeat=4) if EOS not in p]
         expected = max(ended + cut, key=lambda seq: _sequence_log_prob(table, seq) / len(seq))
         found = exhaustive_search(*model(table), BOS, EOS, max_len=4, length_penalty=1.0)
@@ -89,9 +106,12 @@ def test_exhaustive_search_matches_brute_force(model):
 def test_wide_beam_is_exact(model, alpha):
     for table in _tables(50, dim=2 if model is _markov else 3):
         step, state = model(table)
-        found = beam_search(step, state, BOS, EOS, beam_size=V**4, max_len=4, length_penalty=alpha, n_best=3)
+        found = beam_search(
+            step, state, BOS, EOS, beam_size=V**4, max_len=4, length_penalty=alpha, n_best=3
+        )
         optima = exhaustive_search(step, state, BOS, EOS, max_len=4, length_penalty=alpha)[:3]
-        assert found[0].tokens == optima[0].tokens  # runners-up may tie, e.g. [2, 4, 2, 2] ~ [2, 2, 4, 2]
+        # runners-up may tie, e.g. [2, 4, 2, 2] ~ [2, 2, 4, 2]
+        assert found[0].tokens == optima[0].tokens
         assert [h.score for h in found] == pytest.approx([h.score for h in optima])
 
 
@@ -102,9 +122,15 @@ def test_hypotheses_carry_their_own_log_probs():
 
 
 def test_beam_finds_what_greedy_misses():
-    # after <bos>, 2 is likelier than 3, but 2 leads nowhere in particular while 3 almost surely ends
-    table = _from_probs({BOS: [0.01, 0.04, 0.5, 0.4, 0.05], 2: [0.05, 0.3, 0.25, 0.2, 0.2],
-                         3: [0.0025, 0.99, 0.0025, 0.0025, 0.0025]})
+    # after <bos>, 2 is likelier than 3, but 2 leads nowhere in particular while 3 almost surely
+    # ends
+    table = _from_probs(
+        {
+            BOS: [0.01, 0.04, 0.5, 0.4, 0.05],
+            2: [0.05, 0.3, 0.25, 0.2, 0.2],
+            3: [0.0025, 0.99, 0.0025, 0.0025, 0.0025],
+        }
+    )
     step, state = _markov(table)
     lazy = greedy(step, state, BOS, EOS, max_len=3)
     found = beam_search(step, state, BOS, EOS, beam_size=2, max_len=3, n_best=2)
@@ -114,10 +140,13 @@ def test_beam_finds_what_greedy_misses():
 
 
 def test_beam_stops_once_beam_size_hypotheses_finish():
-    # step 1 finishes [<eos>] (p = 0.3), step 2 finishes [2, <eos>] (p = 0.27): two finished, so the search stops;
-    # the live [2, 4] (p = 0.3) would score better per token, but it is unfinished and must not be returned
+    # step 1 finishes [<eos>] (p = 0.3), step 2 finishes [2, <eos>] (p = 0.27): two finished, so the
+    # search stops; the live [2, 4] (p = 0.3) would score better per token, but it is unfinished and
+    # must not be returned
     table = _from_probs({BOS: [0.01, 0.3, 0.6, 0.05, 0.04], 2: [0.01, 0.45, 0.02, 0.02, 0.5]})
-    found = beam_search(*_markov(table), BOS, EOS, beam_size=2, max_len=5, length_penalty=1.0, n_best=2)
+    found = beam_search(
+        *_markov(table), BOS, EOS, beam_size=2, max_len=5, length_penalty=1.0, n_best=2
+    )
     assert [h.tokens for h in found] == [[2, EOS], [EOS]]
 
 
@@ -133,11 +162,14 @@ def test_length_penalty_favours_longer_outputs():
 @pytest.mark.parametrize("max_len", [1, 2, 3])
 def test_outputs_respect_max_len_and_leave_out_bos(max_len):
     for table in _tables(10):
-        table[:, BOS] = -math.inf  # the model never emits <bos>, so any <bos> in an output is the search's
+        # the model never emits <bos>, so any <bos> in an output is the search's
+        table[:, BOS] = -math.inf
         table[:, EOS] -= 4  # and rarely ends, so outputs get cut off at max_len
         step, state = _markov(table)
         outputs = [greedy(step, state, BOS, EOS, max_len)]
-        outputs += beam_search(step, state, BOS, EOS, beam_size=3, max_len=max_len, length_penalty=1.0, n_best=3)
+        outputs += beam_search(
+            step, state, BOS, EOS, beam_size=3, max_len=max_len, length_penalty=1.0, n_best=3
+        )
         for h in outputs:
             assert 1 <= len(h.tokens) <= max_len
             assert BOS not in h.tokens and EOS not in h.tokens[:-1]
@@ -163,12 +195,16 @@ def _same(a, b) -> bool:
     return a.tokens == b.tokens and a.log_prob == pytest.approx(b.log_prob, abs=1e-5)
 
 
-@pytest.mark.parametrize("settings", [{"temperature": 1e-3}, {"top_k": 1}, {"top_p": 1e-6}, {"top_k": 1, "top_p": 0.9}])
+@pytest.mark.parametrize(
+    "settings", [{"temperature": 1e-3}, {"top_k": 1}, {"top_p": 1e-6}, {"top_k": 1, "top_p": 0.9}]
+)
 @pytest.mark.parametrize("model", [_markov, _second_order])
 def test_sampling_that_keeps_only_the_argmax_is_greedy(model, settings):
     for i, table in enumerate(_tables(20, dim=2 if model is _markov else 3)):
         step, state = model(table)
-        drawn = sample(step, state, BOS, EOS, max_len=8, generator=torch.Generator().manual_seed(i), **settings)
+        drawn = sample(
+            step, state, BOS, EOS, max_len=8, generator=torch.Generator().manual_seed(i), **settings
+        )
         assert _same(drawn, greedy(step, state, BOS, EOS, max_len=8))
 
 
@@ -187,7 +223,16 @@ def test_samples_carry_the_models_own_log_probs():
     table = _tables(1)[0]
     step, state = _markov(table)
     for seed in range(10):
-        drawn = sample(step, state, BOS, EOS, max_len=6, temperature=2.0, top_k=3, generator=torch.Generator().manual_seed(seed))
+        drawn = sample(
+            step,
+            state,
+            BOS,
+            EOS,
+            max_len=6,
+            temperature=2.0,
+            top_k=3,
+            generator=torch.Generator().manual_seed(seed),
+        )
         assert drawn.log_prob == pytest.approx(_sequence_log_prob(table, drawn.tokens), abs=1e-5)
 
 
@@ -195,13 +240,23 @@ def test_reshape_distribution_temperature_top_k_top_p():
     log_probs = torch.tensor([[0.5, 0.3, 0.15, 0.05]]).log()  # (1, 4), already sorted
     assert torch.allclose(reshape_distribution(log_probs).exp(), log_probs.exp())
     hot = reshape_distribution(log_probs, temperature=2.0).exp()
-    assert torch.allclose(hot, log_probs.exp().sqrt() / log_probs.exp().sqrt().sum())  # p^(1/T), renormalised
-    assert torch.allclose(reshape_distribution(log_probs, top_k=2).exp(), torch.tensor([[0.625, 0.375, 0.0, 0.0]]))
+    # p^(1/T), renormalised
+    assert torch.allclose(hot, log_probs.exp().sqrt() / log_probs.exp().sqrt().sum())
+    assert torch.allclose(
+        reshape_distribution(log_probs, top_k=2).exp(), torch.tensor([[0.625, 0.375, 0.0, 0.0]])
+    )
     # top-p keeps the most likely tokens until their mass reaches p: 0.5 < 0.7 ≤ 0.5 + 0.3
-    assert torch.allclose(reshape_distribution(log_probs, top_p=0.7).exp(), torch.tensor([[0.625, 0.375, 0.0, 0.0]]))
-    assert torch.allclose(reshape_distribution(log_probs, top_p=0.81).exp(), torch.tensor([[0.5, 0.3, 0.15, 0.0]]) / 0.95)
+    assert torch.allclose(
+        reshape_distribution(log_probs, top_p=0.7).exp(), torch.tensor([[0.625, 0.375, 0.0, 0.0]])
+    )
+    assert torch.allclose(
+        reshape_distribution(log_probs, top_p=0.81).exp(),
+        torch.tensor([[0.5, 0.3, 0.15, 0.0]]) / 0.95,
+    )
     shuffled = log_probs[:, [2, 0, 3, 1]]  # the nucleus follows the tokens, not their positions
-    assert torch.allclose(reshape_distribution(shuffled, top_p=0.7).exp(), torch.tensor([[0.0, 0.625, 0.0, 0.375]]))
+    assert torch.allclose(
+        reshape_distribution(shuffled, top_p=0.7).exp(), torch.tensor([[0.0, 0.625, 0.0, 0.375]])
+    )
 
 
 def test_sampling_follows_the_distribution():
@@ -210,7 +265,9 @@ def test_sampling_follows_the_distribution():
     table[BOS] = probs.clamp(min=1e-12).log()
     step, state = _markov(table)
     gen = torch.Generator().manual_seed(0)
-    firsts = torch.tensor([sample(step, state, BOS, EOS, max_len=1, generator=gen).tokens[0] for _ in range(3000)])
+    firsts = torch.tensor(
+        [sample(step, state, BOS, EOS, max_len=1, generator=gen).tokens[0] for _ in range(3000)]
+    )
     assert torch.allclose(torch.bincount(firsts, minlength=V) / 3000.0, probs, atol=0.03)
 
 

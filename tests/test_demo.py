@@ -17,8 +17,13 @@ import pytest
 from probing_rnns import book_models, cli, demo
 from tests.browser import needs_chromium
 from tests.tiny_book import SHIPPED, ship_book
-from tools.screenshots import (background_brightness, chromium, hangul_glyphs_are_distinct, ink,
-                               screenshot)
+from tools.screenshots import (
+    background_brightness,
+    chromium,
+    hangul_glyphs_are_distinct,
+    ink,
+    screenshot,
+)
 
 REVIEW = "배우들 연기가 정말 좋았다"
 NAMES = [m.name for m in book_models.SENTIMENT if m.name in SHIPPED]
@@ -73,7 +78,9 @@ def test_every_model_gets_a_row_with_its_score_and_what_drove_it(book):
         assert r["method"] == ("attention" if r["model"] == "attention" else "saliency")
         assert len(r["values"]) == len(r["tokens"]) == r["highlight"].count("<span")
     attention = next(r for r in rows if r["method"] == "attention")
-    assert sum(attention["values"]) == pytest.approx(1.0) and "어텐션 풀링" in attention["method_text"]
+    assert (
+        sum(attention["values"]) == pytest.approx(1.0) and "어텐션 풀링" in attention["method_text"]
+    )
 
 
 def test_decomposed_hangul_and_invisible_characters_change_no_row(book):
@@ -82,14 +89,17 @@ def test_decomposed_hangul_and_invisible_characters_change_no_row(book):
     assert demo.compare(classifiers, pasted) == demo.compare(classifiers, REVIEW)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "비어 있습니다"),
-    ("   \n\t", "비어 있습니다"),
-    ("\u200b", "비어 있습니다"),
-    ("😀😀😀🎬", "아는 글자가 하나도 없습니다"),
-    ("Привет, как дела", "아는 글자가 하나도 없습니다"),
-    ("재미" * 10_000 + "!", "너무 깁니다 (20,001자)"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "비어 있습니다"),
+        ("   \n\t", "비어 있습니다"),
+        ("\u200b", "비어 있습니다"),
+        ("😀😀😀🎬", "아는 글자가 하나도 없습니다"),
+        ("Привет, как дела", "아는 글자가 하나도 없습니다"),
+        ("재미" * 10_000 + "!", "너무 깁니다 (20,001자)"),
+    ],
+)
 def test_bad_reviews_get_a_korean_message(url, text, message):
     status, answer = ask(url, "api/predict", text=text)
     assert status == 400 and "rows" not in answer and message in answer["error"]
@@ -115,37 +125,54 @@ def test_the_translation_panel_gets_greedy_and_beam_candidates_with_attention(ur
     assert status == 200 and len(answer["beam"]) == 2
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"text": " "}, "문장을 입력하세요"),
-    ({"text": "🎬"}, "아는 글자가 하나도 없습니다"),
-    ({"text": "학생" * 10_001}, "너무 깁니다"),
-    ({"text": "학생", "beam": 0}, "1에서 16 사이의 정수"),
-    ({"text": "학생", "beam": 17}, "1에서 16 사이의 정수"),
-    ({"text": "학생", "beam": "4"}, "1에서 16 사이의 정수"),
-    ({"text": "학생", "beam": True}, "1에서 16 사이의 정수"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"text": " "}, "문장을 입력하세요"),
+        ({"text": "🎬"}, "아는 글자가 하나도 없습니다"),
+        ({"text": "학생" * 10_001}, "너무 깁니다"),
+        ({"text": "학생", "beam": 0}, "1에서 16 사이의 정수"),
+        ({"text": "학생", "beam": 17}, "1에서 16 사이의 정수"),
+        ({"text": "학생", "beam": "4"}, "1에서 16 사이의 정수"),
+        ({"text": "학생", "beam": True}, "1에서 16 사이의 정수"),
+    ],
+)
 def test_bad_translation_requests_get_a_korean_message(url, fields, message):
     status, answer = ask(url, "api/translate", **fields)
     assert status == 400 and message in answer["error"]
 
 
 @pytest.mark.parametrize("path", ["api/predict", "api/translate"])
-@pytest.mark.parametrize("body", [b"not json", b'{"review": "x"}', b'{"text": 3}', b'["text"]', b"",
-                                  "\ud800".encode("utf-8", "surrogatepass"), b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b'{"review": "x"}',
+        b'{"text": 3}',
+        b'["text"]',
+        b"",
+        "\ud800".encode("utf-8", "surrogatepass"),
+        b"\xff\xfe",
+    ],
+)
 def test_a_malformed_request_gets_a_korean_message(url, path, body):
     status, answer = call(url, path, body)
     assert status == 400 and "요청을 읽을 수 없습니다" in answer["error"]
 
 
-@pytest.mark.parametrize("path, body, headers, status, message", [
-    ("api/predict", None, {}, 405, "POST로 JSON"),  # a GET
-    ("nowhere", None, {}, 404, "없는 주소"),
-    ("nowhere", b"{}", {}, 404, "없는 주소"),
-    ("api/predict", b"{}", {"Content-Length": "-1"}, 411, "Content-Length"),
-    ("api/predict", b"{}", {"Content-Length": str(10**9)}, 413, "요청이 너무 큽니다"),
-])
-def test_requests_the_demo_does_not_serve_get_a_korean_message(url, path, body, headers, status,
-                                                              message):
+@pytest.mark.parametrize(
+    "path, body, headers, status, message",
+    [
+        ("api/predict", None, {}, 405, "POST로 JSON"),  # a GET
+        ("nowhere", None, {}, 404, "없는 주소"),
+        ("nowhere", b"{}", {}, 404, "없는 주소"),
+        ("api/predict", b"{}", {"Content-Length": "-1"}, 411, "Content-Length"),
+        ("api/predict", b"{}", {"Content-Length": str(10**9)}, 413, "요청이 너무 큽니다"),
+    ],
+)
+def test_requests_the_demo_does_not_serve_get_a_korean_message(
+    url, path, body, headers, status, message
+):
     answered, answer = call(url, path, body, headers)
     assert answered == status and message in answer["error"]
 

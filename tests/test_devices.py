@@ -30,14 +30,30 @@ from probing_rnns.batching import Batch, PairBatch, pad_batch
 
 META = torch.device("meta")
 HAS_CUDA = torch.cuda.is_available()
-TINY_SENTIMENT = sentiment.Config(train_size=300, val_size=100, test_size=100, epochs=1,
-                                  batch_size=32, embed_dim=8, hidden_size=8, max_len=30)
-TINY_TRANSLATION = translation.Config(src_tokenizer="syllable", train_size=300, val_size=50,
-                                      test_size=50, epochs=1, embed_dim=16, hidden_size=16,
-                                      max_output_len=8)
+TINY_SENTIMENT = sentiment.Config(
+    train_size=300,
+    val_size=100,
+    test_size=100,
+    epochs=1,
+    batch_size=32,
+    embed_dim=8,
+    hidden_size=8,
+    max_len=30,
+)
+TINY_TRANSLATION = translation.Config(
+    src_tokenizer="syllable",
+    train_size=300,
+    val_size=50,
+    test_size=50,
+    epochs=1,
+    embed_dim=16,
+    hidden_size=16,
+    max_output_len=8,
+)
 
 
 # ---------------------------------------------------------------- resolving a setting
+
 
 def test_auto_is_the_gpu_when_there_is_one_else_the_cpu():
     expected = torch.device("cuda", 0) if HAS_CUDA else torch.device("cpu")
@@ -65,9 +81,10 @@ def test_a_gpu_index_beyond_the_machine_is_an_error():
         devices.resolve_device("cuda:99")
 
 
-@pytest.mark.parametrize("spec, message", [("gpu", "알 수 없는 장치"),
-                                           ("cuda:x", "알 수 없는 장치"),
-                                           ("mps", "지원하지 않습니다")])
+@pytest.mark.parametrize(
+    "spec, message",
+    [("gpu", "알 수 없는 장치"), ("cuda:x", "알 수 없는 장치"), ("mps", "지원하지 않습니다")],
+)
 def test_unknown_and_unsupported_devices_are_refused(spec, message):
     with pytest.raises(ValueError, match=message):
         devices.resolve_device(spec)
@@ -83,6 +100,7 @@ def test_fit_refuses_a_missing_device_before_it_trains():
 
 
 # ---------------------------------------------------------------- moving things
+
 
 class Pair(NamedTuple):
     left: torch.Tensor
@@ -108,9 +126,15 @@ def test_to_device_moves_every_tensor_of_a_batch_and_keeps_the_rest():
     window = language_model.Window(torch.zeros(2, 3), torch.ones(2, 3), True)
     window = devices.to_device(window, META)
     assert window.first is True and window.targets.device == META
-    nested = devices.to_device({"state": (torch.zeros(1), [torch.ones(2)]),
-                                "pair": Pair(torch.zeros(1), 3),
-                                "frozen": Frozen(torch.zeros(1), "n"), "n": 7}, META)
+    nested = devices.to_device(
+        {
+            "state": (torch.zeros(1), [torch.ones(2)]),
+            "pair": Pair(torch.zeros(1), 3),
+            "frozen": Frozen(torch.zeros(1), "n"),
+            "n": 7,
+        },
+        META,
+    )
     assert nested["state"][0].device == META and nested["state"][1][0].device == META
     assert isinstance(nested["pair"], Pair) and nested["pair"] == (nested["pair"].left, 3)
     assert nested["frozen"].x.device == META and nested["frozen"].note == "n" and nested["n"] == 7
@@ -134,11 +158,18 @@ def test_device_of_finds_the_first_tensor():
 
 # ---------------------------------------------------------------- meta: shapes, no stray CPU tensor
 
+
 @pytest.mark.parametrize("impl", ["torch", "ours"])
 @pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
 def test_a_classifier_on_meta_runs_forward_and_backward_without_mixing_devices(impl, pooling):
-    cfg = replace(sentiment.Config(), impl=impl, pooling=pooling, embed_dim=8, hidden_size=8,
-                  bidirectional=True)
+    cfg = replace(
+        sentiment.Config(),
+        impl=impl,
+        pooling=pooling,
+        embed_dim=8,
+        hidden_size=8,
+        bidirectional=True,
+    )
     model = devices.to_device(sentiment.build_model(cfg, 20), META)
     batch = devices.to_device(pad_batch([[3, 4, 5], [6, 7, 8]]), META)  # no padding: no mask
     logits = sentiment.logits_of(model, batch, use_mask=False)
@@ -181,12 +212,16 @@ def test_the_probes_summaries_stay_on_the_device_of_their_input():
 
 # ---------------------------------------------------------------- entry points take a device
 
+
 def test_every_task_config_takes_a_device_from_the_command_line():
     for config_class in (sentiment.Config, translation.Config, language_model.Config):
         overrides = experiments.parse_overrides(["device=cpu", "amp=true"], config_class)
         assert overrides == {"device": "cpu", "amp": True}
-    stored = {k: v for k, v in experiments.as_json(asdict(TINY_SENTIMENT)).items()
-              if k not in ("device", "amp")}  # a result stored before the fields existed
+    stored = {
+        k: v
+        for k, v in experiments.as_json(asdict(TINY_SENTIMENT)).items()
+        if k not in ("device", "amp")
+    }  # a result stored before the fields existed
     assert experiments.config_from_dict(sentiment.Config, stored) == TINY_SENTIMENT
 
 
@@ -215,16 +250,20 @@ def test_fit_and_predict_move_the_model_and_every_batch(monkeypatch):
 
 
 def test_a_tiny_fit_and_beam_search_on_an_explicit_cpu_match_auto():
-    runs = {device: translation.train(replace(TINY_TRANSLATION, device=device), progress=False)
-            for device in ("cpu", "auto")}
+    runs = {
+        device: translation.train(replace(TINY_TRANSLATION, device=device), progress=False)
+        for device in ("cpu", "auto")
+    }
     sources = [ko for ko, _ in runs["cpu"].corpus.splits["test"][:5]]
     found = {}
     for device, trained in runs.items():
         assert devices.device_of(trained.model) == devices.resolve_device(device)
         assert [h["train_loss"] for h in trained.history] and trained.history[0]["val_score"] < 0
         encode = trained.corpus.src_vocab.encode
-        found[device] = [translation.translate_ids(trained.model, encode(ko), beam_size=3,
-                                                   max_len=8) for ko in sources]
+        found[device] = [
+            translation.translate_ids(trained.model, encode(ko), beam_size=3, max_len=8)
+            for ko in sources
+        ]
     if not HAS_CUDA:  # "auto" is the CPU here: the same weights, the same beams
         assert found["cpu"] == found["auto"]
         losses = [[h["train_loss"] for h in run.history] for run in runs.values()]
@@ -235,8 +274,14 @@ def test_a_tiny_fit_and_beam_search_on_an_explicit_cpu_match_auto():
 def test_a_saved_model_loads_on_the_device_asked_for(tmp_path):
     result = sentiment.run(TINY_SENTIMENT, progress=False)
     path = tmp_path / "m.pt"
-    sentiment.save_classifier(path, result["model"], TINY_SENTIMENT, result["vocab"],
-                              result["data"].tokenizer, result["metrics"])
+    sentiment.save_classifier(
+        path,
+        result["model"],
+        TINY_SENTIMENT,
+        result["vocab"],
+        result["data"].tokenizer,
+        result["metrics"],
+    )
     loaded = sentiment.load_classifier(path, "tiny", device="cpu")
     assert devices.device_of(loaded.model) == torch.device("cpu")
     assert loaded.predict("정말 재미있다").label in ("긍정", "부정")
@@ -253,6 +298,7 @@ def test_sampling_with_a_seeded_generator_draws_where_the_generator_lives():
 
 
 # ---------------------------------------------------------------- mixed precision, provenance
+
 
 def test_amp_on_the_cpu_is_ignored_with_a_note_and_changes_no_number():
     with pytest.warns(UserWarning, match="amp=True"):
@@ -278,6 +324,7 @@ def test_results_record_the_resolved_device():
 def test_the_runner_records_the_device_it_trained_on(tmp_path, monkeypatch):
     monkeypatch.setenv(experiments.RESULTS_ENV, str(tmp_path))
     recorded = []
+
     def environment(command, device):
         recorded.append(device)
         return provenance.current_environment(command, device)

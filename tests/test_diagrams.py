@@ -44,8 +44,17 @@ def test_svg_has_a_light_background_korean_fonts_and_only_palette_colours(name):
 
 
 def test_every_gate_and_state_has_its_own_colour():
-    keys = ["hidden", "cell", "input_gate", "forget_gate", "output_gate", "candidate", "reset_gate",
-            "update_gate", "token"]
+    keys = [
+        "hidden",
+        "cell",
+        "input_gate",
+        "forget_gate",
+        "output_gate",
+        "candidate",
+        "reset_gate",
+        "update_gate",
+        "token",
+    ]
     strokes = [diagrams.PALETTE[k].stroke for k in keys]
     assert len(set(strokes)) == len(strokes)
 
@@ -61,8 +70,14 @@ def test_markup_turns_math_into_italic_letters_and_subscripts():
 
 def test_lstm_draws_three_gates_and_a_candidate_gru_two_gates_and_a_candidate():
     def gate_boxes(svg: diagrams.Svg) -> set[str]:
-        gates = {"input_gate", "forget_gate", "output_gate", "reset_gate", "update_gate",
-                 "candidate"}
+        gates = {
+            "input_gate",
+            "forget_gate",
+            "output_gate",
+            "reset_gate",
+            "update_gate",
+            "candidate",
+        }
         fills = {diagrams.PALETTE[g].fill: g for g in gates}
         root = ET.fromstring(svg.render())
         return {fills[r.get("fill")] for r in root.iter(f"{SVG}rect") if r.get("fill") in fills}
@@ -74,10 +89,13 @@ def test_lstm_draws_three_gates_and_a_candidate_gru_two_gates_and_a_candidate():
 
 # --- the beam-search trace behind chapter 10's tree ----------------------------------------------
 
+
 def _second_order(table: torch.Tensor):
     """log p(next | previous two) with the previous token kept in the state (K, 1)."""
+
     def step(tokens, state):
         return F.log_softmax(table[state[:, 0].long(), tokens], dim=-1), tokens[:, None].float()
+
     return step, torch.full((1, 1), float(BOS))
 
 
@@ -90,6 +108,7 @@ def test_tracing_a_beam_search_leaves_its_results_unchanged(alpha, beam_size):
         args = (step, state, BOS, EOS, beam_size, 6, alpha, beam_size)
         trace: list[decoding.Candidate] = []
         plain, traced = decoding.beam_search(*args), decoding.beam_search(*args, trace=trace)
+
         def fields(hyps):
             return [(h.tokens, h.log_prob, h.score) for h in hyps]
 
@@ -122,8 +141,15 @@ def test_a_beam_of_one_traces_the_greedy_path():
 
 def _toy():
     """Chapter 10's toy model: greedy takes A (0.5), ends at 0.15; beam 2 finds B <eos> (0.36)."""
-    probs = torch.tensor([[0, 0, .5, .4, .1], [0, 1, 0, 0, 0], [0, .3, .25, .2, .25],
-                          [0, .9, .05, .05, 0], [0, .5, .2, .2, .1]])
+    probs = torch.tensor(
+        [
+            [0, 0, 0.5, 0.4, 0.1],
+            [0, 1, 0, 0, 0],
+            [0, 0.3, 0.25, 0.2, 0.25],
+            [0, 0.9, 0.05, 0.05, 0],
+            [0, 0.5, 0.2, 0.2, 0.1],
+        ]
+    )
     table = probs.clamp_min(1e-9).log()
     return (lambda tokens, state: (table[tokens], state)), torch.zeros(1, 1)
 

@@ -11,7 +11,9 @@ from probing_rnns.sentiment import Predictions
 
 
 def predictions(labels: list[int], probs: list[float]) -> Predictions:
-    return Predictions(torch.tensor(labels), torch.tensor(probs), torch.ones(len(labels), dtype=torch.long))
+    return Predictions(
+        torch.tensor(labels), torch.tensor(probs), torch.ones(len(labels), dtype=torch.long)
+    )
 
 
 # labels:  1    1    0    0    1    0
@@ -47,21 +49,30 @@ def test_empty_subset_has_count_zero_and_no_nan():
     row = errors.subset_accuracy(PRED, torch.zeros(6, dtype=torch.bool))
     assert row == {"리뷰 수": 0, "정확도": None, "표준오차": None}
     json.dumps(row, allow_nan=False)  # JSON-safe
-    assert errors.difference_from_rest(PRED, torch.zeros(6, dtype=torch.bool)) == {"차이": None, "표준오차": None}
-    assert errors.difference_from_rest(PRED, torch.ones(6, dtype=torch.bool)) == {"차이": None, "표준오차": None}
+    assert errors.difference_from_rest(PRED, torch.zeros(6, dtype=torch.bool)) == {
+        "차이": None,
+        "표준오차": None,
+    }
+    assert errors.difference_from_rest(PRED, torch.ones(6, dtype=torch.bool)) == {
+        "차이": None,
+        "표준오차": None,
+    }
 
 
 def test_difference_from_rest():
-    selected = torch.tensor([True, False, False, True, False, False])  # a, d: both right; rest 0 of 4
+    # a, d: both right; rest 0 of 4
+    selected = torch.tensor([True, False, False, True, False, False])
     diff = errors.difference_from_rest(PRED, selected)
     assert diff["차이"] == pytest.approx(1.0)
     assert diff["표준오차"] == pytest.approx(0.0)
     negative = PRED.labels == 0  # c, d, f: only d is right
-    among = errors.difference_from_rest(PRED, selected, within=negative)  # d (1 of 1) vs c, f (0 of 2)
+    # d (1 of 1) vs c, f (0 of 2)
+    among = errors.difference_from_rest(PRED, selected, within=negative)
     assert among["차이"] == pytest.approx(1.0)
     positive = PRED.labels == 1  # a, b, e: a right; a selected → 1 of 1 vs 0 of 2
-    assert errors.difference_from_rest(PRED, torch.tensor([False, True] + [False] * 4), within=positive)["차이"] == \
-        pytest.approx(0 - 1 / 2)
+    assert errors.difference_from_rest(
+        PRED, torch.tensor([False, True] + [False] * 4), within=positive
+    )["차이"] == pytest.approx(0 - 1 / 2)
 
 
 def test_contains_any_and_matches():
@@ -74,8 +85,16 @@ def test_contains_any_and_matches():
 
 
 def test_conflicting_duplicates_on_a_hand_made_list():
-    reviews = [Review("굿", 1), Review("굿", 1), Review("굿", 0), Review("최악", 0), Review("최악", 0),
-               Review("ㅋ", 0), Review("ㅋ", 1), Review("별로", 0)]
+    reviews = [
+        Review("굿", 1),
+        Review("굿", 1),
+        Review("굿", 0),
+        Review("최악", 0),
+        Review("최악", 0),
+        Review("ㅋ", 0),
+        Review("ㅋ", 1),
+        Review("별로", 0),
+    ]
     assert errors.conflicting_duplicates(reviews) == [
         {"리뷰": "굿", "부정": 1, "긍정": 2},  # 3 occurrences first
         {"리뷰": "ㅋ", "부정": 1, "긍정": 1},
@@ -99,4 +118,5 @@ def test_in_loader_order_lines_texts_up_with_predictions(bucket):
     assert [label for _, label in ordered] == torch.cat([b.labels for b in batches]).tolist()
     assert [len(t) for t, _ in ordered] == torch.cat([b.lengths for b in batches]).tolist()
     if bucket:
-        assert [t for t, _ in ordered] != texts  # bucketing really reorders: the test would catch a missing reorder
+        # bucketing really reorders: the test would catch a missing reorder
+        assert [t for t, _ in ordered] != texts

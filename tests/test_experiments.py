@@ -1,4 +1,5 @@
-"""The runner's bookkeeping (file names, provenance, summaries, verify, typed settings) on a fake task:
+"""The runner's bookkeeping (file names, provenance, summaries, verify, typed settings) on a fake
+task:
 nothing here trains a network, so every rule is checked in milliseconds."""
 
 import json
@@ -26,9 +27,15 @@ OFFSET = {"value": 0.0}  # what a "code change" moves
 
 def fake_run(cfg: FakeConfig, progress: bool = True) -> dict:
     score = 0.5 + 0.01 * cfg.seed + 0.1 * cfg.epochs * cfg.scale + OFFSET["value"]
-    return {"config": asdict(cfg), "metrics": {"test_accuracy": score, "val_accuracy": score / 2},
-            "params": 10, "vocab_size": 5, "train_seconds": time.perf_counter(), "epochs": cfg.epochs,
-            "history": [{"epoch": 1, "train_loss": 1 / 3, "train_seconds": time.perf_counter()}]}
+    return {
+        "config": asdict(cfg),
+        "metrics": {"test_accuracy": score, "val_accuracy": score / 2},
+        "params": 10,
+        "vocab_size": 5,
+        "train_seconds": time.perf_counter(),
+        "epochs": cfg.epochs,
+        "history": [{"epoch": 1, "train_loss": 1 / 3, "train_seconds": time.perf_counter()}],
+    }
 
 
 def fake_save_run(result: dict, cfg: FakeConfig, path) -> None:
@@ -55,8 +62,15 @@ def test_a_run_records_what_reproduces_it(fake):
     record = json.loads((fake / "a-seed0.json").read_text())
     assert record["threads"] == 1 and record["world_size"] == 1
     assert record["command"] == "python -m probing_rnns.experiments run fake --models a --seeds 0"
-    assert {"git_commit", "code_dirty", "torch_version", "python_version", "platform", "device",
-            "created"} <= set(record)
+    assert {
+        "git_commit",
+        "code_dirty",
+        "torch_version",
+        "python_version",
+        "platform",
+        "device",
+        "created",
+    } <= set(record)
     assert set(record["data_sha256"]) >= {"nsmc/ratings_train.txt.gz", "tatoeba_kor_eng/kor.txt.gz"}
     assert record["config"] == {"seed": 0, "epochs": 1, "scale": 1.0, "clip": 1.0, "sizes": [1, 2]}
 
@@ -99,7 +113,8 @@ def test_a_stored_config_missing_a_newer_field_reads_with_its_default(fake):
     run("--models", "a", "--seeds", "0")
     path = fake / "a-seed0.json"
     record = json.loads(path.read_text())
-    del record["config"]["clip"]  # a field added after the run, whose default keeps the old behaviour
+    # a field added after the run, whose default keeps the old behaviour
+    del record["config"]["clip"]
     path.write_text(json.dumps(record))
     assert experiments.summarize("fake")[0]["seeds"] == 1
 
@@ -110,7 +125,9 @@ def test_verify_reports_identical_then_what_moved(fake, capsys):
     OFFSET["value"] = 1e-12  # a change in training behaviour, however small
     verdicts = experiments.verify("fake", models=["b"])
     assert len(verdicts) == 1 and not verdicts[0].identical
-    assert any(line.startswith("metrics.test_accuracy: 0.7 → 0.70000") for line in verdicts[0].differences)
+    assert any(
+        line.startswith("metrics.test_accuracy: 0.7 → 0.70000") for line in verdicts[0].differences
+    )
     with pytest.raises(SystemExit, match="2 of 2 differ"):
         experiments.main(["verify", "fake", "--seeds", "0"])
     assert "DIFFERENT" in capsys.readouterr().out
@@ -124,16 +141,24 @@ def test_verify_reruns_an_override_run_with_its_own_config(fake):
 
 def test_settings_are_converted_to_their_field_types():
     parse = experiments.parse_overrides
-    assert parse(["epochs=1", "cell=gru", "clip=None", "bucket=false", "lr=1e-3"], sentiment.Config) == {
-        "epochs": 1, "cell": "gru", "clip": None, "bucket": False, "lr": 0.001}
+    assert parse(
+        ["epochs=1", "cell=gru", "clip=None", "bucket=false", "lr=1e-3"], sentiment.Config
+    ) == {"epochs": 1, "cell": "gru", "clip": None, "bucket": False, "lr": 0.001}
     assert parse(["beam_sizes=1,2,4"], translation.Config) == {"beam_sizes": (1, 2, 4)}
     assert parse(["clip=0.5"], sentiment.Config) == {"clip": 0.5}
 
 
-@pytest.mark.parametrize("pair, message", [
-    ("bucket=yes", "bool"), ("epochs=1.5", "int"), ("clip=x", "float"), ("train_size=lots", "int"),
-    ("nope=1", "unknown setting"), ("epochs", "unknown setting"),
-])
+@pytest.mark.parametrize(
+    "pair, message",
+    [
+        ("bucket=yes", "bool"),
+        ("epochs=1.5", "int"),
+        ("clip=x", "float"),
+        ("train_size=lots", "int"),
+        ("nope=1", "unknown setting"),
+        ("epochs", "unknown setting"),
+    ],
+)
 def test_bad_settings_are_refused_with_a_clear_message(pair, message):
     with pytest.raises(SystemExit, match=message):
         experiments.parse_overrides([pair], sentiment.Config)

@@ -2,6 +2,7 @@
 
 import random
 from dataclasses import replace
+
 import pytest
 import torch
 
@@ -78,6 +79,7 @@ def test_saliency_is_the_derivative_along_each_tokens_own_embedding(cue_model):
             out = out.clone()
             out[:, t] *= 1 + eps
             return out
+
         hook = model.encoder.embedding.register_forward_hook(scale)
         with torch.no_grad():
             logits = model(ids)
@@ -104,9 +106,14 @@ def test_attention_pooling_weights_sum_to_one_over_the_tokens_read():
     assert len(why.values) == 5 and min(why.values) > 0 and sum(why.values) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("cfg", [TINY,
-                                 replace(TINY, cell="lstm", bidirectional=True, pooling="last"),
-                                 replace(TINY, cell="transformer", n_heads=2, ff_size=16)])
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        TINY,
+        replace(TINY, cell="lstm", bidirectional=True, pooling="last"),
+        replace(TINY, cell="transformer", n_heads=2, ff_size=16),
+    ],
+)
 def test_every_other_classifier_is_explained_by_saliency(cfg):
     why = explain.explain_review(saved(cfg, VOCAB), "재미있는 영화")
     assert why.method == "saliency" and len(why.values) == len(why.tokens) == 7
@@ -119,8 +126,14 @@ def test_an_empty_review_has_nothing_to_explain():
 
 
 def tiny_translator(attention: str = "dot") -> translation.SavedTranslator:
-    cfg = replace(translation.LIVE, src_tokenizer="syllable", embed_dim=8, hidden_size=8,
-                  attention=attention, max_output_len=6)
+    cfg = replace(
+        translation.LIVE,
+        src_tokenizer="syllable",
+        embed_dim=8,
+        hidden_size=8,
+        attention=attention,
+        max_output_len=6,
+    )
     torch.manual_seed(0)
     src = Vocab.build([SyllableTokenizer()("나는 학생이다")])
     tgt = Vocab.build([["i", "am", "a", "student", "."]])
@@ -130,7 +143,9 @@ def tiny_translator(attention: str = "dot") -> translation.SavedTranslator:
 
 def test_greedy_and_beam_candidates_come_with_their_scores_and_attention():
     saved_model = tiny_translator()
-    view = explain.translate_candidates(saved_model, "나는 학생이다", beam_size=3, length_penalty=1.0)
+    view = explain.translate_candidates(
+        saved_model, "나는 학생이다", beam_size=3, length_penalty=1.0
+    )
     assert view.source_tokens == list("나는▁학생이다") and view.unknown_rate == 0
     assert len(view.beam) == 3 and [t.search for t in view.beam] == ["beam"] * 3
     assert [t.score for t in view.beam] == sorted((t.score for t in view.beam), reverse=True)

@@ -46,11 +46,14 @@ def test_every_glossary_term_is_used_and_its_first_page_is_computed():
 
 
 def test_prose_leaves_out_code_inline_code_and_math_but_keeps_admonitions():
-    page = glossary.split_page("p", "---\njupytext: {}\n---\n# 제목\n\n본문 `마지막 상태` $h_T$\n\n"
-                                    "```{code-cell} ipython3\nx = '코드 속 문자열'\n```\n\n"
-                                    "```{admonition} 풀이\n:class: dropdown\n접힌 풀이\n```\n\n"
-                                    "````{admonition} 바깥\n```python\n안쪽 코드\n```\n"
-                                    "바깥 글\n````\n끝")
+    page = glossary.split_page(
+        "p",
+        "---\njupytext: {}\n---\n# 제목\n\n본문 `마지막 상태` $h_T$\n\n"
+        "```{code-cell} ipython3\nx = '코드 속 문자열'\n```\n\n"
+        "```{admonition} 풀이\n:class: dropdown\n접힌 풀이\n```\n\n"
+        "````{admonition} 바깥\n```python\n안쪽 코드\n```\n"
+        "바깥 글\n````\n끝",
+    )
     assert all(words in page.prose for words in ("본문", "접힌 풀이", "바깥 글", "끝"))
     assert "마지막 상태" not in page.prose and "h_T" not in page.prose
     assert "코드 속 문자열" in page.code and "안쪽 코드" in page.code
@@ -58,11 +61,16 @@ def test_prose_leaves_out_code_inline_code_and_math_but_keeps_admonitions():
 
 
 def test_the_checks_find_a_variant_a_missing_term_and_a_second_rendering():
-    terms = [Term("망각 게이트", "forget gate", ("삭제 게이트 (위키독스)",)),
-             Term("장기 의존성", "long-term dependency", ("장기 의존",))]
-    page = glossary.split_page("book/x", "장기 의존성(long-term dependency)은 어렵습니다.\n"
-                                         "삭제 게이트가 지웁니다. 망각 게이트(forget gate),\n"
-                                         "잊음 게이트(forget gate), 주의(attention).")
+    terms = [
+        Term("망각 게이트", "forget gate", ("삭제 게이트 (위키독스)",)),
+        Term("장기 의존성", "long-term dependency", ("장기 의존",)),
+    ]
+    page = glossary.split_page(
+        "book/x",
+        "장기 의존성(long-term dependency)은 어렵습니다.\n"
+        "삭제 게이트가 지웁니다. 망각 게이트(forget gate),\n"
+        "잊음 게이트(forget gate), 주의(attention).",
+    )
     variants = glossary.variant_uses(terms, [page])
     assert [f.found for f in variants] == ["삭제 게이트"]  # and not 장기 의존 inside 장기 의존성
     problems = [(p.term, p.found) for p in glossary.gloss_problems(terms, [page])]
@@ -90,17 +98,22 @@ def book_copy(tmp_path: Path) -> Path:
 
 def test_a_variant_planted_in_a_chapter_is_found(book_copy):
     chapter = book_copy / "book" / "03_lstm.md"
-    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n삭제 게이트가 기억을 지웁니다.\n",
-                       encoding="utf-8")
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8") + "\n삭제 게이트가 기억을 지웁니다.\n", encoding="utf-8"
+    )
     before = set(glossary.variant_uses(TERMS, PAGES))
     planted = set(glossary.variant_uses(TERMS, glossary.read_pages(book_copy))) - before
-    assert [(f.page, f.term, f.found) for f in planted] == [("book/03_lstm", "망각 게이트", "삭제 게이트")]
+    assert [(f.page, f.term, f.found) for f in planted] == [
+        ("book/03_lstm", "망각 게이트", "삭제 게이트")
+    ]
 
 
 def test_a_term_missing_from_the_glossary_is_found(book_copy):
     chapter = book_copy / "book" / "02_rnn.md"
-    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n순환 가중치의 고윳값(eigenvalue)을 봅니다.\n",
-                       encoding="utf-8")
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8") + "\n순환 가중치의 고윳값(eigenvalue)을 봅니다.\n",
+        encoding="utf-8",
+    )
     before = set(glossary.gloss_problems(TERMS, PAGES))
     planted = set(glossary.gloss_problems(TERMS, glossary.read_pages(book_copy))) - before
     assert [(f.page, f.found) for f in planted] == [("book/02_rnn", "eigenvalue")]

@@ -26,8 +26,10 @@ def library_imports(source: str, modules: set[str]) -> set[str]:
 
 def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
     modules = {path.stem for path in package.glob("*.py")} - {"__init__"}
-    return {m: library_imports((package / f"{m}.py").read_text(encoding="utf-8"), modules) - {m}
-            for m in modules}
+    return {
+        m: library_imports((package / f"{m}.py").read_text(encoding="utf-8"), modules) - {m}
+        for m in modules
+    }
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -38,7 +40,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         state[path[-1]] = "open"
         for imported in sorted(graph[path[-1]]):
             if state.get(imported) == "open":  # back to a module on the path: a cycle
-                found.append(path[path.index(imported):] + [imported])
+                found.append(path[path.index(imported) :] + [imported])
             elif imported not in state:
                 visit(path + [imported])
         state[path[-1]] = "done"

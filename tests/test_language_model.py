@@ -5,8 +5,8 @@ import torch
 from torch import nn
 
 from probing_rnns import decoding
-from probing_rnns.data import Review
 from probing_rnns import language_model as lm
+from probing_rnns.data import Review
 from probing_rnns.vocab import Vocab
 
 V = 11
@@ -39,12 +39,15 @@ def test_mean_nll_counts_every_target_once():
     expected = nn.functional.cross_entropy(logits.flatten(0, 1), rows[:, 1:].flatten()).item()
     for bptt in (1, 7, 49, 100):  # carrying the state, the window length changes nothing
         assert lm.mean_nll(model, lm.Windows(ids, 4, bptt)) == pytest.approx(expected, rel=1e-5)
-    assert lm.mean_nll(model, lm.Windows(ids, 4, 7), carry_state=False) != pytest.approx(expected, rel=1e-5)
+    assert lm.mean_nll(model, lm.Windows(ids, 4, 7), carry_state=False) != pytest.approx(
+        expected, rel=1e-5
+    )
 
 
 def test_stream_rows_are_contiguous_slices():
     rows = lm.stream_rows(torch.arange(23), 3)
-    assert rows.tolist() == [list(range(0, 7)), list(range(7, 14)), list(range(14, 21))]  # 23 mod 3 = 2 dropped
+    # 23 mod 3 = 2 dropped
+    assert rows.tolist() == [list(range(0, 7)), list(range(7, 14)), list(range(14, 21))]
     with pytest.raises(ValueError, match="too short"):
         lm.stream_rows(torch.arange(5), 3)
 
@@ -79,11 +82,15 @@ def test_carried_state_starts_the_next_window_detached(cell):
     end_of_first = loss_fn.state
     loss_fn(recorder, w2).backward()
     assert recorder.starts[0] is None  # the first window starts from zeros
-    for start, end in zip(*(s if isinstance(s, tuple) else (s,) for s in (recorder.starts[1], end_of_first))):
+    for start, end in zip(
+        *(s if isinstance(s, tuple) else (s,) for s in (recorder.starts[1], end_of_first))
+    ):
         assert torch.equal(start, end) and not start.requires_grad
     # Detaching changes no value: two carried windows end where one unbroken pass over both ends.
     _, whole = recorder.model(torch.cat([w1.inputs, w2.inputs], dim=1))
-    for carried, unbroken in zip(*(s if isinstance(s, tuple) else (s,) for s in (loss_fn.state, whole))):
+    for carried, unbroken in zip(
+        *(s if isinstance(s, tuple) else (s,) for s in (loss_fn.state, whole))
+    ):
         assert torch.allclose(carried, unbroken, atol=1e-6)
     independent = lm.TruncatedBPTT(carry_state=False)
     independent(recorder, w3)
@@ -110,7 +117,9 @@ def test_parameter_count_formula_and_matched_sizes():
     for cell in ("rnn", "gru"):
         size = lm.matched_hidden_size(cell, reference)
         assert size > reference.hidden_size  # fewer gates, so more units for the same parameters
-        assert abs(lm.parameter_count(cell, size, vocab_size, reference.embed_dim) / target - 1) < 0.01
+        assert (
+            abs(lm.parameter_count(cell, size, vocab_size, reference.embed_dim) / target - 1) < 0.01
+        )
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -130,7 +139,12 @@ def _tiny_vocab() -> Vocab:
 
 def test_generation_is_reproducible_and_greedy_at_temperature_zero():
     model, vocab = _model(), _tiny_vocab()
-    draw = lambda seed: lm.generate(model, vocab, "영화", max_len=12, generator=torch.Generator().manual_seed(seed))
+
+    def draw(seed):
+        return lm.generate(
+            model, vocab, "영화", max_len=12, generator=torch.Generator().manual_seed(seed)
+        )
+
     assert draw(0) == draw(0)
     assert draw(0).startswith("영화")
     first, state = lm.read_prompt(model, vocab, "영화")
@@ -138,7 +152,8 @@ def test_generation_is_reproducible_and_greedy_at_temperature_zero():
     text = lm.generate(model, vocab, "영화", max_len=12, temperature=0)
     assert text == "영화" + "".join(vocab.decode(greedy.tokens)).replace("▁", " ")
     assert lm.generate(model, vocab, "영화", max_len=12, top_k=1) == text
-    assert lm.generate(model, vocab, "영화", max_len=12, beam_size=1) == text  # beam search of width 1 is greedy
+    # beam search of width 1 is greedy
+    assert lm.generate(model, vocab, "영화", max_len=12, beam_size=1) == text
 
 
 def test_prompt_state_is_the_state_after_reading_eos_and_the_prompt():
@@ -155,11 +170,30 @@ def test_review_stream_ends_each_review_with_eos_within_the_budget():
     vocab = _tiny_vocab()
     reviews = [Review("좋다", 1), Review("영화 재미", 0), Review("좋다", 1)]
     stream = lm.review_stream(reviews, vocab, max_tokens=8)
-    assert vocab.decode(stream.tolist(), skip_specials=False) == ["좋", "다", "<eos>", "영", "화", "▁", "재", "미"]
+    assert vocab.decode(stream.tolist(), skip_specials=False) == [
+        "좋",
+        "다",
+        "<eos>",
+        "영",
+        "화",
+        "▁",
+        "재",
+        "미",
+    ]
     assert lm.review_stream([Review("좋아", 1)], vocab, 10).tolist() == [5, 1, 3]  # 아 is unknown
     labelled = Vocab(vocab.itos + list(lm.SENTIMENT_TOKENS))
     stream = lm.review_stream(reviews, labelled, max_tokens=20, sentiment_prefix=True)
-    assert labelled.decode(stream.tolist(), skip_specials=False)[:9] == ["<긍정>", "좋", "다", "<eos>", "<부정>", "영", "화", "▁", "재"]
+    assert labelled.decode(stream.tolist(), skip_specials=False)[:9] == [
+        "<긍정>",
+        "좋",
+        "다",
+        "<eos>",
+        "<부정>",
+        "영",
+        "화",
+        "▁",
+        "재",
+    ]
 
 
 def test_sentiment_conditioning():
@@ -178,7 +212,9 @@ def test_sentiment_conditioning():
         log_probs = model(row[:, :-1])[0].log_softmax(-1)[0]  # (T, V)
         joint.append(log_probs.gather(1, row[0, 1:, None]).sum().item())
     expected_posterior = 1 / (1 + math.exp(joint[0] - joint[1]))
-    assert lm.sentiment_posterior(model, vocab, "영화") == pytest.approx(expected_posterior, rel=1e-5)
+    assert lm.sentiment_posterior(model, vocab, "영화") == pytest.approx(
+        expected_posterior, rel=1e-5
+    )
     with pytest.raises(ValueError, match="sentiment_prefix"):
         lm.read_prompt(model, _tiny_vocab(), "", sentiment=0)
 
@@ -187,7 +223,10 @@ def test_sentiment_conditioning():
 def test_a_short_run_learns_something():
     from dataclasses import replace
 
-    result = lm.run(replace(lm.Config(), train_tokens=20_000, val_tokens=5_000, test_tokens=5_000, epochs=1), progress=False)
+    result = lm.run(
+        replace(lm.Config(), train_tokens=20_000, val_tokens=5_000, test_tokens=5_000, epochs=1),
+        progress=False,
+    )
     assert result["metrics"]["test_perplexity"] < result["vocab_size"] / 3
 
 

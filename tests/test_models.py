@@ -2,7 +2,14 @@ import pytest
 import torch
 
 from probing_rnns.batching import pad_batch
-from probing_rnns.models import POOLINGS, AttentionPooling, Classifier, Encoder, count_parameters, pool
+from probing_rnns.models import (
+    POOLINGS,
+    AttentionPooling,
+    Classifier,
+    Encoder,
+    count_parameters,
+    pool,
+)
 
 
 def batch_of(lengths, side):
@@ -41,7 +48,9 @@ def test_an_equal_length_batch_gives_the_same_result_unpacked(cell):
     full = batch_of([4, 4, 4], "right")
     packed = encoder._packed(encoder.embedding(full.ids), full.mask)  # the slow path, forced
     fast = encoder(full.ids, full.mask)  # all-real mask: run unpacked
-    for a, b in zip((packed[0], encoder.last_hidden(packed[1])), (fast[0], encoder.last_hidden(fast[1]))):
+    for a, b in zip(
+        (packed[0], encoder.last_hidden(packed[1])), (fast[0], encoder.last_hidden(fast[1]))
+    ):
         torch.testing.assert_close(a, b, atol=1e-6, rtol=0)
 
 
@@ -79,16 +88,23 @@ def test_attention_weights_sum_to_one_over_real_tokens_and_are_zero_on_padding()
 
 def test_attention_with_a_constant_score_is_mean_pooling():
     attention = AttentionPooling(6)
-    torch.nn.init.zeros_(attention.scorer.weight)  # every step scores the same: uniform weights over real tokens
+    # every step scores the same: uniform weights over real tokens
+    torch.nn.init.zeros_(attention.scorer.weight)
     batch = pad_batch([[], [4, 5], [4, 5, 6, 7]])  # an empty review too: both give 0
     outputs = torch.randn(3, 4, 6)  # (B, T, D·H)
-    torch.testing.assert_close(attention(outputs, batch.mask), pool(outputs, outputs[:, -1], batch.mask, "mean"))
+    torch.testing.assert_close(
+        attention(outputs, batch.mask), pool(outputs, outputs[:, -1], batch.mask, "mean")
+    )
 
 
 def test_attention_pooling_is_learned_and_the_others_are_not():
-    counts = {p: count_parameters(Classifier(Encoder(30, 8, 6, bidirectional=True), pooling=p)) for p in POOLINGS}
+    counts = {
+        p: count_parameters(Classifier(Encoder(30, 8, 6, bidirectional=True), pooling=p))
+        for p in POOLINGS
+    }
     assert counts["last"] == counts["mean"] == counts["max"]
-    assert counts["attention"] == counts["last"] + 12 + 1  # the scorer: a query vector (D·H = 12) and a bias
+    # the scorer: a query vector (D·H = 12) and a bias
+    assert counts["attention"] == counts["last"] + 12 + 1
 
 
 def test_every_pooling_starts_from_the_same_weights_under_one_seed():
@@ -107,13 +123,17 @@ def test_every_pooling_starts_from_the_same_weights_under_one_seed():
 @pytest.mark.parametrize("impl", ["torch", "ours"])
 def test_attention_pooling_ignores_padding_when_masked(impl):
     torch.manual_seed(0)
-    model = Classifier(Encoder(20, 8, 6, cell="lstm", bidirectional=True, impl=impl), pooling="attention").eval()
+    model = Classifier(
+        Encoder(20, 8, 6, cell="lstm", bidirectional=True, impl=impl), pooling="attention"
+    ).eval()
     lengths = [5, 2, 3]
-    alone = torch.cat([model(batch_of([n], "right").ids) for n in lengths])  # each review without padding: (3, 2)
+    # each review without padding: (3, 2)
+    alone = torch.cat([model(batch_of([n], "right").ids) for n in lengths])
     for side in ("left", "right"):
         batch = batch_of(lengths, side)
         torch.testing.assert_close(model(batch.ids, batch.mask), alone, atol=1e-5, rtol=0)
-        assert not torch.allclose(model(batch.ids)[1:], alone[1:], atol=1e-5)  # unmasked, padding is read and attended to
+        # unmasked, padding is read and attended to
+        assert not torch.allclose(model(batch.ids)[1:], alone[1:], atol=1e-5)
 
 
 def test_classifier_shapes_and_parameter_count():

@@ -20,8 +20,10 @@ MATH_PAGE = """<!doctype html><meta charset="utf-8">{script}
 
 
 def test_raw_tex_is_found_in_prose_but_not_in_code():
-    page = ("<p>식 \\(h_t = \\tanh(x_t)\\)을 봅니다</p><pre>re.compile(r'\\(')</pre>"
-            "<script>const a = '\\\\(';</script><code>$$</code><div>\\[x\\]</div>")
+    page = (
+        "<p>식 \\(h_t = \\tanh(x_t)\\)을 봅니다</p><pre>re.compile(r'\\(')</pre>"
+        "<script>const a = '\\\\(';</script><code>$$</code><div>\\[x\\]</div>"
+    )
     found = raw_tex(page)  # \( \) in the paragraph, \[ \] in the div; not pre, script, code
     assert len(found) == 4 and "re.compile" not in "".join(found)
     assert raw_tex("<p>식 <mjx-container><mjx-math>h</mjx-math></mjx-container>을 봅니다</p>") == []

@@ -22,13 +22,21 @@ EXECUTION_CACHE = ROOT / "_build" / ".jupyter_cache"
 CHAPTERS = sorted(path.stem for path in BOOK.glob("*.md"))
 MAX_LINE = 100
 HIDDEN_TAGS = {"remove-cell", "remove-output"}  # cells whose outputs the book does not show
-RICH_MIMES = ("text/html", "image/png", "image/svg+xml", "image/jpeg", "text/latex",
-              "text/markdown")
+RICH_MIMES = (
+    "text/html",
+    "image/png",
+    "image/svg+xml",
+    "image/jpeg",
+    "text/latex",
+    "text/markdown",
+)
 # The value of a cell's last expression that only says what object a call returned:
 # <matplotlib.legend.Legend at 0x7f…>, [<matplotlib.lines.Line2D at 0x…>], <Axes: title=…>,
 # Text(0.5, 1.0, '제목'), <BarContainer object of 5 artists>, <Figure size 640x480 …> (no picture)
-STRAY_REPR = re.compile(r"<[\w.]+ at 0x[0-9a-f]+>|<\w*Axes\w*:|\bText\(-?[\d.e+-]+, -?[\d.e+-]+, "
-                        r"|<\w+ object of \d+ artists>|<Figure size \d+x\d+")
+STRAY_REPR = re.compile(
+    r"<[\w.]+ at 0x[0-9a-f]+>|<\w*Axes\w*:|\bText\(-?[\d.e+-]+, -?[\d.e+-]+, "
+    r"|<\w+ object of \d+ artists>|<Figure size \d+x\d+"
+)
 
 
 def shown_text(output: nbformat.NotebookNode) -> str:
@@ -43,10 +51,13 @@ def shown_text(output: nbformat.NotebookNode) -> str:
 
 def stray_reprs(cells: list[nbformat.NotebookNode]) -> list[str]:
     """'cell N: repr' for every stray repr among the outputs the book shows."""
-    return [f"code cell {n}: {match[0]}" for n, cell in enumerate(cells, start=1)
-            if not HIDDEN_TAGS & set(cell.metadata.get("tags", []))
-            for output in cell.get("outputs", [])
-            for match in STRAY_REPR.finditer(shown_text(output))]
+    return [
+        f"code cell {n}: {match[0]}"
+        for n, cell in enumerate(cells, start=1)
+        if not HIDDEN_TAGS & set(cell.metadata.get("tags", []))
+        for output in cell.get("outputs", [])
+        for match in STRAY_REPR.finditer(shown_text(output))
+    ]
 
 
 @cache
@@ -81,14 +92,19 @@ def test_stray_reprs_are_found_and_pictures_tables_and_prints_are_not():
 
     legend = result(**{"text/plain": "<matplotlib.legend.Legend at 0x7f6987fea550>"})
     titles = result(**{"text/plain": "[Text(0.5, 0, '원문 길이'), Text(0, 0.5, 'BLEU')]"})
-    figure = nbformat.v4.new_output("display_data", data={
-        "text/plain": "<Figure size 700x350 with 1 Axes>", "image/png": "iVBORw0KGgo="})
+    figure = nbformat.v4.new_output(
+        "display_data",
+        data={"text/plain": "<Figure size 700x350 with 1 Axes>", "image/png": "iVBORw0KGgo="},
+    )
     table = result(**{"text/plain": "   a\n0  1", "text/html": "<table></table>"})
     printed = nbformat.v4.new_output("stream", name="stdout", text="<Axes: > at 0x1\n")
     hidden = cell(legend, tags=["remove-output"])
     found = stray_reprs([cell(legend), cell(figure, table, printed), cell(titles), hidden])
-    assert found == ["code cell 1: <matplotlib.legend.Legend at 0x7f6987fea550>",
-                     "code cell 3: Text(0.5, 0, ", "code cell 3: Text(0, 0.5, "]
+    assert found == [
+        "code cell 1: <matplotlib.legend.Legend at 0x7f6987fea550>",
+        "code cell 3: Text(0.5, 0, ",
+        "code cell 3: Text(0, 0.5, ",
+    ]
     axes = result(**{"text/plain": "<Axes: title={'center': 'x'}>"})
     assert stray_reprs([cell(axes)]) == ["code cell 1: <Axes:"]
 
@@ -106,9 +122,14 @@ def test_no_stray_object_reprs_under_cells(chapter):
 def long_code_lines(chapter: str) -> list[str]:
     """Lines over MAX_LINE characters in the code cells the book shows (not tagged remove-*)."""
     nb = jupytext.read(BOOK / f"{chapter}.md", fmt="md:myst")
-    return [f"{len(line)}: {line.strip()[:60]}…" for cell in nb.cells if cell.cell_type == "code"
-            if not {"remove-cell", "remove-input"} & set(cell.metadata.get("tags", []))
-            for line in cell.source.splitlines() if len(line) > MAX_LINE]
+    return [
+        f"{len(line)}: {line.strip()[:60]}…"
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        if not {"remove-cell", "remove-input"} & set(cell.metadata.get("tags", []))
+        for line in cell.source.splitlines()
+        if len(line) > MAX_LINE
+    ]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -24,10 +24,12 @@ from tools.pdf import (
     print_page,
 )
 
-needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"),
-                                   reason="no poppler-utils (apt-get install poppler-utils)")
-needs_korean_font = pytest.mark.skipif(not shutil.which("fc-list"),
-                                       reason="fontconfig is not installed")
+needs_poppler = pytest.mark.skipif(
+    not shutil.which("pdftotext"), reason="no poppler-utils (apt-get install poppler-utils)"
+)
+needs_korean_font = pytest.mark.skipif(
+    not shutil.which("fc-list"), reason="fontconfig is not installed"
+)
 
 FONTS = """name                       type          encoding    emb sub uni object ID
 -------------------------- ------------- ----------- --- --- --- ---------
@@ -49,15 +51,21 @@ def test_the_titles_are_those_of_the_table_of_contents():
 def test_fonts_must_be_embedded_and_one_korean():
     assert embedded_font_problems(FONTS) == []
     not_embedded = FONTS.replace("Identity-H  yes yes yes      8", "Identity-H  no  no  yes      8")
-    assert embedded_font_problems(not_embedded) == ["글꼴이 들어 있지 않습니다: BAAAAA+DejaVuSansMono"]
+    assert embedded_font_problems(not_embedded) == [
+        "글꼴이 들어 있지 않습니다: BAAAAA+DejaVuSansMono"
+    ]
     no_korean = FONTS.replace("NanumGothic", "DejaVuSans     ")
-    assert embedded_font_problems(no_korean) == ["한국어 글꼴이 PDF에 없습니다 (한글이 네모로 찍혔을 수 있습니다)"]
+    assert embedded_font_problems(no_korean) == [
+        "한국어 글꼴이 PDF에 없습니다 (한글이 네모로 찍혔을 수 있습니다)"
+    ]
 
 
 def test_the_printed_page_sits_at_the_root_with_the_print_style(tmp_path):
     (tmp_path / "book").mkdir()
-    page = ('<html><head><link href="_static/x.css"></head>'
-            '<body><img src="_images/a.svg"></body></html>')
+    page = (
+        '<html><head><link href="_static/x.css"></head>'
+        '<body><img src="_images/a.svg"></body></html>'
+    )
     (tmp_path / "book" / "intro.html").write_text(page, encoding="utf-8")
     printed = print_page(tmp_path)
     assert printed == tmp_path / "print.html"  # where `_static/…` and `_images/…` resolve
@@ -73,6 +81,14 @@ def test_the_book_prints_every_chapter_in_korean(tmp_path):
     pdf = ROOT / "_build" / "pdf" / "probing-rnns.pdf"
     if not pdf.is_file():
         pdf = tmp_path / "draft.pdf"
-        subprocess.run([sys.executable, str(ROOT / "tools" / "pdf.py"), str(pdf), "--draft",
-                        str(tmp_path / "build")], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "tools" / "pdf.py"),
+                str(pdf),
+                "--draft",
+                str(tmp_path / "build"),
+            ],
+            check=True,
+        )
     assert check_pdf(pdf) == []

@@ -16,4 +16,6 @@ CHEAP = [("lm-cells", "rnn"), ("nsmc-live", "rnn"), ("tatoeba-live", "dot")]  # 
 @pytest.mark.parametrize("experiment, model", CHEAP)
 def test_a_stored_result_reproduces_bit_for_bit(experiment, model):
     (verdict,) = experiments.verify(experiment, models=[model], seeds=[0])
-    assert verdict.identical, f"{verdict.path} moved ({verdict.note}):\n" + "\n".join(verdict.differences)
+    assert verdict.identical, f"{verdict.path} moved ({verdict.note}):\n" + "\n".join(
+        verdict.differences
+    )

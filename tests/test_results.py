@@ -1,5 +1,5 @@
-"""What results/ promises the reader: each table comes from one code version, and one setting gives one
-number wherever it appears (the book compares experiments that share a baseline)."""
+"""What results/ promises the reader: each table comes from one code version, and one setting gives
+one number wherever it appears (the book compares experiments that share a baseline)."""
 
 import json
 from collections import defaultdict
@@ -11,15 +11,23 @@ from probing_rnns import experiments
 # Experiments whose stored runs still come from several commits (and so may disagree with the same
 # setting elsewhere): the full re-run at one commit has not reached them yet. The test below fails
 # when one of them becomes clean, so that this list only shrinks.
-NOT_YET_RERUN = {"nsmc-cells", "nsmc-padding", "nsmc-pooling", "nsmc-probes", "lm-bptt",
-                 "tatoeba-attention", "tatoeba-teacher-forcing"}
+NOT_YET_RERUN = {
+    "nsmc-cells",
+    "nsmc-padding",
+    "nsmc-pooling",
+    "nsmc-probes",
+    "lm-bptt",
+    "tatoeba-attention",
+    "tatoeba-teacher-forcing",
+}
 
 STORED = [name for name in experiments.EXPERIMENTS if (experiments.results_dir() / name).is_dir()]
 
 
 @pytest.mark.parametrize("experiment", STORED)
 def test_every_stored_result_is_its_experiments_config(experiment):
-    """summarize refuses a file whose config is not the one the experiment registers for its seed."""
+    """summarize refuses a file whose config is not the one the experiment registers for its
+    seed."""
     rows = experiments.summarize(experiment)
     assert rows and all(row["seeds"] >= 3 for row in rows), f"{experiment}: fewer than 3 seeds"
 
@@ -32,22 +40,30 @@ def commits_of(experiment: str) -> set[str]:
 def test_each_experiment_comes_from_one_commit(experiment):
     commits = commits_of(experiment)
     if experiment in NOT_YET_RERUN:
-        assert len(commits) > 1, f"{experiment} now comes from one commit: take it off NOT_YET_RERUN"
+        assert len(commits) > 1, (
+            f"{experiment} now comes from one commit: take it off NOT_YET_RERUN"
+        )
     else:
         assert len(commits) == 1, f"{experiment} holds runs of {len(commits)} commits: re-run it"
         assert not any(r.get("code_dirty") for r in experiments.load_results(experiment)), (
-            f"{experiment}: some runs had uncommitted code changes")
+            f"{experiment}: some runs had uncommitted code changes"
+        )
 
 
 def test_one_setting_gives_one_number_everywhere():
-    """The same normalised config, seed and thread count in two experiments must have identical metrics."""
+    """The same normalised config, seed and thread count in two experiments must have identical
+    metrics."""
     seen: dict[tuple, list[dict]] = defaultdict(list)
     for experiment in STORED:
         task = experiments.EXPERIMENTS[experiment].task.__name__
         for record in experiments.load_results(experiment):
             config = json.dumps(experiments.normalized_config(experiment, record), sort_keys=True)
             seen[(task, config, record.get("threads", 1))].append(record)
-    clashes = [(a["path"], b["path"]) for records in seen.values() for a in records[:1] for b in records[1:]
-               if a["metrics"] != b["metrics"]
-               and not {a["experiment"], b["experiment"]} & NOT_YET_RERUN]
+    clashes = [
+        (a["path"], b["path"])
+        for records in seen.values()
+        for a in records[:1]
+        for b in records[1:]
+        if a["metrics"] != b["metrics"] and not {a["experiment"], b["experiment"]} & NOT_YET_RERUN
+    ]
     assert not clashes, f"same setting, different numbers: {clashes}"

@@ -19,15 +19,32 @@ from sphinx.search.en import SearchEnglish
 
 from tests.browser import needs_chromium
 from tools.screenshots import chromium
-from tools.site_search import (TITLE_WORDS, WORDS, build_without_execution, check_words,
-                               first_results, recall)
+from tools.site_search import (
+    TITLE_WORDS,
+    WORDS,
+    build_without_execution,
+    check_words,
+    first_results,
+    recall,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "_ext"))
 from korean_search import SearchKorean, split_query  # noqa: E402
 
-QUERIES = ["어텐션", "어텐션을", "셀", "LSTM의 셀 상태", "기울기 소실", "h_t와 c_t", "BLEU-4 점수",
-           "셀프어텐션", "ㅋㅋ 재밌다", "running models", "  모델  "]
+QUERIES = [
+    "어텐션",
+    "어텐션을",
+    "셀",
+    "LSTM의 셀 상태",
+    "기울기 소실",
+    "h_t와 c_t",
+    "BLEU-4 점수",
+    "셀프어텐션",
+    "ㅋㅋ 재밌다",
+    "running models",
+    "  모델  ",
+]
 TEXT = "LSTM의 셀 상태는 셀프어텐션을 쓰는 모델에서도 쓰입니다. 검증손실이 줄었습니다."
 
 
@@ -36,7 +53,9 @@ def index_terms(text: str) -> set[str]:
     return {korean.stem(word).lower() for word in korean.split(text)}
 
 
-@pytest.mark.parametrize("word", ["어텐션", "셀", "모델", "손실", "상태", "lstm", "셀 상태", "쓰입니다"])
+@pytest.mark.parametrize(
+    "word", ["어텐션", "셀", "모델", "손실", "상태", "lstm", "셀 상태", "쓰입니다"]
+)
 def test_a_word_in_the_text_is_found_with_its_particles_and_in_compounds(word):
     assert set(split_query(word)) <= index_terms(TEXT)
 
@@ -61,8 +80,11 @@ def test_query_terms():
 
 def test_latin_words_are_stemmed_as_in_english_and_hangul_is_left_alone():
     korean, english = SearchKorean({}), SearchEnglish({})
-    assert [korean.stem(w) for w in ["running", "models", "gates"]] == \
-        [english.stem(w) for w in ["running", "models", "gates"]] == ["run", "model", "gate"]
+    assert (
+        [korean.stem(w) for w in ["running", "models", "gates"]]
+        == [english.stem(w) for w in ["running", "models", "gates"]]
+        == ["run", "model", "gate"]
+    )
     assert [korean.stem(w) for w in ["어텐", "셀", "션을"]] == ["어텐", "셀", "션을"]
 
 
@@ -70,22 +92,26 @@ def test_latin_words_are_stemmed_as_in_english_and_hangul_is_left_alone():
 def test_the_browser_splits_and_stems_queries_as_python_does():
     """korean_search.js (splitQuery) and the stemmer wrapper, run in Chromium, against Python."""
     korean = SearchKorean({})
-    page = ('<!doctype html><meta charset="utf-8"><pre id="out"></pre><script>'
-            + korean.js_stemmer_code + korean.js_splitter_code
-            + f"const queries = {json.dumps(QUERIES)}; const stemmer = new Stemmer();"
-            + "document.getElementById('out').textContent = JSON.stringify(queries.map("
-            + "(q) => splitQuery(q.toLowerCase()).map((t) => stemmer.stemWord(t))));</script>")
+    page = (
+        '<!doctype html><meta charset="utf-8"><pre id="out"></pre><script>'
+        + korean.js_stemmer_code
+        + korean.js_splitter_code
+        + f"const queries = {json.dumps(QUERIES)}; const stemmer = new Stemmer();"
+        + "document.getElementById('out').textContent = JSON.stringify(queries.map("
+        + "(q) => splitQuery(q.toLowerCase()).map((t) => stemmer.stemWord(t))));</script>"
+    )
     dom = chromium("--dump-dom", "data:text/html;charset=utf-8," + quote(page))
     start = dom.index('<pre id="out">') + len('<pre id="out">')
-    in_browser = json.loads(dom[start:dom.index("</pre>", start)])
+    in_browser = json.loads(dom[start : dom.index("</pre>", start)])
     in_python = [[korean.stem(t) for t in split_query(q.lower())] for q in QUERIES]
     assert in_browser == in_python
 
 
 def built_with_korean_search(site: Path) -> bool:
     language_data = site / "_static" / "language_data.js"
-    return (language_data.is_file()
-            and SearchKorean.js_splitter_code in language_data.read_text(encoding="utf-8"))
+    return language_data.is_file() and SearchKorean.js_splitter_code in language_data.read_text(
+        encoding="utf-8"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,8 @@ def test_run_tests_reports_each_outcome(tmp_path):
 
 
 def test_run_tests_selects_by_keyword(tmp_path):
-    path = tmp_path / "test_keyword_sample.py"  # a new module name: Python has imported test_sample already
+    # a new module name: Python has imported test_sample already
+    path = tmp_path / "test_keyword_sample.py"
     path.write_text(SAMPLE)
     outcomes = selfcheck.run_tests(path, keyword="passes")
     assert outcomes.passed == ["test_passes"] and outcomes.failed == []

@@ -70,7 +70,9 @@ def test_source_padding_changes_nothing():
 def test_without_teacher_forcing_the_decoder_reads_its_own_greedy_output():
     model = tiny_model("lstm", "dot")
     src = pad_batch([[4, 5, 6]])
-    best = decoding.greedy(model.step, model.encode(src.ids, src.mask), bos_id=2, eos_id=3, max_len=6)
+    best = decoding.greedy(
+        model.step, model.encode(src.ids, src.mask), bos_id=2, eos_id=3, max_len=6
+    )
     tgt = torch.tensor([[2] + [0] * 6])  # the targets are never read
     log_probs, _ = model(src.ids, src.mask, tgt, teacher_forcing=0.0)
     assert log_probs[0].argmax(-1).tolist()[: len(best.tokens)] == best.tokens
@@ -93,8 +95,16 @@ def test_bleu_by_length_splits_the_corpus_into_buckets():
 
 @pytest.fixture(scope="module")
 def tiny_run():
-    cfg = translation.Config(src_tokenizer="syllable", train_size=300, val_size=50, test_size=50, epochs=1,
-                             embed_dim=8, hidden_size=8, beam_sizes=(1, 2))
+    cfg = translation.Config(
+        src_tokenizer="syllable",
+        train_size=300,
+        val_size=50,
+        test_size=50,
+        epochs=1,
+        embed_dim=8,
+        hidden_size=8,
+        beam_sizes=(1, 2),
+    )
     return cfg, translation.run(cfg, progress=False)
 
 
@@ -104,7 +114,8 @@ def test_a_tiny_translation_run_reports_bleu(tiny_run):
     settings = {"1", "1-norm", "2", "2-norm"}
     assert 0 <= metrics["test_bleu"] <= 100
     assert set(metrics["test_bleu_by_beam"]) == set(metrics["val_bleu_by_beam"]) == settings
-    assert metrics["test_bleu_by_beam"]["1"] == pytest.approx(metrics["test_bleu"])  # beam 1 is greedy
+    # beam 1 is greedy
+    assert metrics["test_bleu_by_beam"]["1"] == pytest.approx(metrics["test_bleu"])
     assert metrics["val_bleu_by_beam"]["1"] == pytest.approx(metrics["val_bleu"])
     assert len(result["test_hypotheses"]) == len(result["corpus"].splits["test"])
 
@@ -117,7 +128,14 @@ def test_the_decoding_setting_is_chosen_on_validation_and_read_once_on_test(tiny
 
 
 def test_ties_on_validation_go_to_the_smaller_beam_then_to_no_length_normalisation():
-    val_bleu = {(1, 0.0): 5.0, (1, 1.0): 5.0, (4, 1.0): 7.0, (2, 1.0): 7.0, (2, 0.0): 7.0, (8, 0.0): 6.0}
+    val_bleu = {
+        (1, 0.0): 5.0,
+        (1, 1.0): 5.0,
+        (4, 1.0): 7.0,
+        (2, 1.0): 7.0,
+        (2, 0.0): 7.0,
+        (8, 0.0): 6.0,
+    }
     assert translation.choose_on_validation(val_bleu) == (2, 0.0)
     assert translation.choose_on_validation({(1, 0.0): 5.0, (1, 1.0): 5.0}) == (1, 0.0)
     assert translation.choose_on_validation({(1, 0.0): 5.0, (16, 1.0): 5.5}) == (16, 1.0)
@@ -135,13 +153,22 @@ def test_translate_rejects_an_empty_sentence_and_survives_unknown_words(tiny_run
     cfg, result = tiny_run
     with pytest.raises(ValueError, match="비어|empty"):
         translation.translate(result["model"], result["corpus"], "   ", cfg)
-    assert isinstance(translation.translate(result["model"], result["corpus"], "😀 qwerty 뷁", cfg), str)
+    assert isinstance(
+        translation.translate(result["model"], result["corpus"], "😀 qwerty 뷁", cfg), str
+    )
 
 
 def test_a_cached_model_is_the_model_trained_before(tmp_path, monkeypatch):
     monkeypatch.setenv("PROBING_RNNS_CACHE", str(tmp_path))
-    cfg = translation.Config(src_tokenizer="syllable", train_size=100, val_size=50, test_size=50, epochs=1,
-                             embed_dim=8, hidden_size=8)
+    cfg = translation.Config(
+        src_tokenizer="syllable",
+        train_size=100,
+        val_size=50,
+        test_size=50,
+        epochs=1,
+        embed_dim=8,
+        hidden_size=8,
+    )
     first = translation.train(cfg, progress=False, cache=True)
     again = translation.train(cfg, progress=False, cache=True)
     assert translation.cache_path(cfg).is_file() and again.history == first.history

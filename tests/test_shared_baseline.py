@@ -1,5 +1,5 @@
-"""experiments.shared_baseline and validation_means: how chapters check "the same setting" and choose on
-validation, on fake result files (no training)."""
+"""experiments.shared_baseline and validation_means: how chapters check "the same setting" and
+choose on validation, on fake result files (no training)."""
 
 import json
 import types
@@ -19,17 +19,24 @@ class Cfg:
 
 def write(folder, model: str, seed: int, cfg: Cfg, test: float, val: float) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    record = {"model": model, "seed": seed, "config": asdict(cfg),
-              "metrics": {"test_accuracy": test, "val_accuracy": val}}
+    record = {
+        "model": model,
+        "seed": seed,
+        "config": asdict(cfg),
+        "metrics": {"test_accuracy": test, "val_accuracy": val},
+    }
     (folder / f"{model}-seed{seed}.json").write_text(json.dumps(record))
 
 
 @pytest.fixture
 def two(tmp_path, monkeypatch):
-    """Experiment "one" registers a and b; experiment "two" registers c, whose setting is one's a."""
+    """Experiment "one" registers a and b; experiment "two" registers c, whose setting is one's
+    a."""
     monkeypatch.setenv(experiments.RESULTS_ENV, str(tmp_path))
     task = types.SimpleNamespace(run=None)
-    monkeypatch.setitem(experiments.EXPERIMENTS, "one", Experiment(task, {"a": Cfg(), "b": Cfg(width=2)}, ()))
+    monkeypatch.setitem(
+        experiments.EXPERIMENTS, "one", Experiment(task, {"a": Cfg(), "b": Cfg(width=2)}, ())
+    )
     monkeypatch.setitem(experiments.EXPERIMENTS, "two", Experiment(task, {"c": Cfg()}, ()))
     for seed in (0, 1):
         write(tmp_path / "one", "a", seed, Cfg(seed), 0.8 + seed / 100, 0.7)
@@ -55,7 +62,10 @@ def test_different_numbers_are_named_seed_by_seed(two):
 
 
 def test_numbers_that_differ_far_down_are_shown_to_the_digit_that_differs():
-    assert experiments.distinct(33.365170544683416, 33.365171359523536) == ("33.3651705", "33.3651714")
+    assert experiments.distinct(33.365170544683416, 33.365171359523536) == (
+        "33.3651705",
+        "33.3651714",
+    )
 
 
 def test_a_different_config_is_not_the_same_setting(two):
@@ -64,5 +74,6 @@ def test_a_different_config_is_not_the_same_setting(two):
 
 
 def test_validation_means_per_registered_model(two):
-    write(two / "one", "a+epochs=3", 0, Cfg(0), 0.99, 0.99)  # a run with overrides is not a registered model
+    # a run with overrides is not a registered model
+    write(two / "one", "a+epochs=3", 0, Cfg(0), 0.99, 0.99)
     assert experiments.validation_means("one") == pytest.approx({"a": 0.7, "b": 0.65})

@@ -26,12 +26,16 @@ CHAPTERS = sorted(BOOK.glob("[0-9]*.md"))
 
 
 def test_myst_roles_become_text():
-    source = ("(ch-x)=\n# 제목\n정확도는 {glue:text}`acc`입니다 "
-              "{cite:p}`cho2014learning,chung2014empirical`. {cite:t}`hochreiter1997long`, "
-              "{ref}`ch-bleu`, {doc}`용어집 <glossary>`, {ref}`앞 장 <ch-rnn>`")
+    source = (
+        "(ch-x)=\n# 제목\n정확도는 {glue:text}`acc`입니다 "
+        "{cite:p}`cho2014learning,chung2014empirical`. {cite:t}`hochreiter1997long`, "
+        "{ref}`ch-bleu`, {doc}`용어집 <glossary>`, {ref}`앞 장 <ch-rnn>`"
+    )
     text = myst_to_markdown(source, {"acc": "75.1%"})
-    assert text == ("# 제목\n정확도는 75.1%입니다 [Cho et al., 2014; Chung et al., 2014]. "
-                    "Hochreiter and Schmidhuber [1997], 8. BLEU: 번역을 숫자 하나로 재기, 용어집, 앞 장")
+    assert text == (
+        "# 제목\n정확도는 75.1%입니다 [Cho et al., 2014; Chung et al., 2014]. "
+        "Hochreiter and Schmidhuber [1997], 8. BLEU: 번역을 숫자 하나로 재기, 용어집, 앞 장"
+    )
 
 
 def test_figures_become_images_dropdowns_go_and_admonitions_quote_in_their_list_item():
@@ -64,17 +68,21 @@ LSTM 셀의 한 시점 $h_t$.
 
 def test_a_cell_is_cut_at_each_heading_but_not_at_comments_in_code():
     source = "## 정리\n- 하나\n```python\n# 주석\nx = 1\n```\n## 연습문제\n1. 둘"
-    assert split_at_headings(source) == ["## 정리\n- 하나\n```python\n# 주석\nx = 1\n```",
-                                         "## 연습문제\n1. 둘"]
+    assert split_at_headings(source) == [
+        "## 정리\n- 하나\n```python\n# 주석\nx = 1\n```",
+        "## 연습문제\n1. 둘",
+    ]
 
 
 def test_install_cell_solutions_and_bookkeeping_are_left_out_and_plumbing_shows_its_output():
-    cells = [nbformat.v4.new_markdown_cell("# 1. 장\n본문\n## 준비"),
-             nbformat.v4.new_code_cell(INSTALL_CELL),
-             nbformat.v4.new_code_cell("glue('a', 1)", metadata={"tags": ["remove-cell"]}),
-             nbformat.v4.new_code_cell("answer = 42", metadata={"tags": ["hide-cell"]}),
-             nbformat.v4.new_code_cell("draw()", metadata={"tags": ["hide-input"]}),
-             nbformat.v4.new_code_cell("x = 1")]
+    cells = [
+        nbformat.v4.new_markdown_cell("# 1. 장\n본문\n## 준비"),
+        nbformat.v4.new_code_cell(INSTALL_CELL),
+        nbformat.v4.new_code_cell("glue('a', 1)", metadata={"tags": ["remove-cell"]}),
+        nbformat.v4.new_code_cell("answer = 42", metadata={"tags": ["hide-cell"]}),
+        nbformat.v4.new_code_cell("draw()", metadata={"tags": ["hide-input"]}),
+        nbformat.v4.new_code_cell("x = 1"),
+    ]
     slides = as_slides(nbformat.v4.new_notebook(cells=cells)).cells
     assert [c.source for c in slides] == ["# 1. 장\n본문", "## 준비", "draw()", "x = 1"]
     assert [c.metadata["slideshow"]["slide_type"] for c in slides] == ["slide", "slide", "-", "-"]
@@ -94,13 +102,19 @@ def test_no_myst_syntax_is_left_in_a_chapters_slides(path):
 def test_a_deck_opens_offline_as_slides_with_its_math_and_figure(tmp_path):
     source, target = tmp_path / "executed", tmp_path / "slides"
     source.mkdir()
-    table = nbformat.v4.new_output("execute_result", execution_count=1, data={
-        "text/html": "<table><tr><td>75.1%</td></tr></table>", "text/plain": "75.1%"})
-    cells = [nbformat.v4.new_markdown_cell("# 3. LSTM\n셀 상태 $c_t = f_t \\odot c_{t-1}$"),
-             nbformat.v4.new_code_cell(INSTALL_CELL),
-             nbformat.v4.new_markdown_cell(
-                 "## 그림\n```{figure} figures/lstm_cell.svg\n:alt: LSTM 셀\n\nLSTM 셀\n```"),
-             nbformat.v4.new_code_cell("table", outputs=[table], execution_count=1)]
+    table = nbformat.v4.new_output(
+        "execute_result",
+        execution_count=1,
+        data={"text/html": "<table><tr><td>75.1%</td></tr></table>", "text/plain": "75.1%"},
+    )
+    cells = [
+        nbformat.v4.new_markdown_cell("# 3. LSTM\n셀 상태 $c_t = f_t \\odot c_{t-1}$"),
+        nbformat.v4.new_code_cell(INSTALL_CELL),
+        nbformat.v4.new_markdown_cell(
+            "## 그림\n```{figure} figures/lstm_cell.svg\n:alt: LSTM 셀\n\nLSTM 셀\n```"
+        ),
+        nbformat.v4.new_code_cell("table", outputs=[table], execution_count=1),
+    ]
     nbformat.write(nbformat.v4.new_notebook(cells=cells), source / "03_lstm.ipynb")
     main(source, target)
     deck = target / "03_lstm.slides.html"
@@ -108,8 +122,9 @@ def test_a_deck_opens_offline_as_slides_with_its_math_and_figure(tmp_path):
     loaded = re.findall(r'(?:src|href)="([^"#]+)"', html)
     assert loaded and not [url for url in loaded if "://" in url]  # nothing from a CDN
     assert all((target / url).is_file() for url in loaded)  # reveal.js, MathJax, the figure
-    dom = chromium("--dump-dom", "--virtual-time-budget=8000", "--window-size=1280,800",
-                   deck.as_uri())
+    dom = chromium(
+        "--dump-dom", "--virtual-time-budget=8000", "--window-size=1280,800", deck.as_uri()
+    )
     assert re.search(r'class="reveal[^"]*\bready\b', dom)  # reveal.js ran
     assert re.search(r"<section[^>]*present", dom)  # a slide is on screen
     assert "<mjx-container" in dom and raw_tex(dom) == []

@@ -3,8 +3,15 @@ import unicodedata
 import pytest
 
 from probing_rnns import tokenizers
-from probing_rnns.tokenizers import (SPACE, EnglishTokenizer, OktTokenizer, SubwordTokenizer,
-                                     SyllableTokenizer, normalize_text, tokenize_corpus)
+from probing_rnns.tokenizers import (
+    SPACE,
+    EnglishTokenizer,
+    OktTokenizer,
+    SubwordTokenizer,
+    SyllableTokenizer,
+    normalize_text,
+    tokenize_corpus,
+)
 
 REVIEW = "배우들 연기가 정말 좋았다"
 # zero-width space, the two joiners, word joiner, byte-order mark, soft hyphen
@@ -18,7 +25,9 @@ def test_syllables_keep_word_boundaries():
     assert tok("") == [] and tok("   ") == []
 
 
-@pytest.mark.parametrize("text", ["아 더빙.. 진짜 짜증나네요 목소리", "Good 영화 👍 10점", "ㅋㅋㅋ"])
+@pytest.mark.parametrize(
+    "text", ["아 더빙.. 진짜 짜증나네요 목소리", "Good 영화 👍 10점", "ㅋㅋㅋ"]
+)
 def test_syllables_round_trip(text):
     tok = SyllableTokenizer()
     assert tok.detokenize(tok(text)) == text
@@ -29,7 +38,9 @@ def okt():
     return OktTokenizer()
 
 
-@pytest.mark.parametrize("text", ["아 더빙.. 진짜 짜증나네요 목소리", "재미없지 않다", "Hello 세계 😀", ""])
+@pytest.mark.parametrize(
+    "text", ["아 더빙.. 진짜 짜증나네요 목소리", "재미없지 않다", "Hello 세계 😀", ""]
+)
 def test_okt_morphemes_cover_the_text(okt, text):
     assert "".join(okt(text)) == "".join(text.split())
 
@@ -62,16 +73,25 @@ def test_slow_tokenizer_results_are_cached_by_content(tmp_path, monkeypatch):
     assert tok.calls == 4  # other texts, other cache entry
 
 
-SUBWORD_CORPUS = ["영화 정말 재밌다", "정말 재밌는 영화", "영화 최고 재밌다", "배우 연기 최고", "정말 최고의 영화"] * 4
+SUBWORD_CORPUS = [
+    "영화 정말 재밌다",
+    "정말 재밌는 영화",
+    "영화 최고 재밌다",
+    "배우 연기 최고",
+    "정말 최고의 영화",
+] * 4
 
 
 @pytest.fixture
 def subword(tmp_path, monkeypatch):
-    """A small BPE model trained (once, in an empty cache) on SUBWORD_CORPUS; counts SentencePiece trainings."""
+    """A small BPE model trained (once, in an empty cache) on SUBWORD_CORPUS; counts SentencePiece
+    trainings."""
     monkeypatch.setenv(tokenizers.CACHE_ENV, str(tmp_path))
     calls = []
     real_train = tokenizers.train_sentencepiece
-    monkeypatch.setattr(tokenizers, "train_sentencepiece", lambda *args: calls.append(1) or real_train(*args))
+    monkeypatch.setattr(
+        tokenizers, "train_sentencepiece", lambda *args: calls.append(1) or real_train(*args)
+    )
     return SubwordTokenizer.train(SUBWORD_CORPUS, vocab_size=40), calls
 
 
@@ -81,10 +101,14 @@ def test_subword_tokenizer_is_trained_and_deterministic(subword, tmp_path):
     assert tok("정말 재밌는 영화") == ["▁정말", "▁재밌는", "▁영화"]  # seen words stay whole
     other = tmp_path / "again"
     other.mkdir()
-    with pytest.MonkeyPatch.context() as mp:  # a fresh training in another cache gives the same model
+    # a fresh training in another cache gives the same model
+    with pytest.MonkeyPatch.context() as mp:
         mp.setenv(tokenizers.CACHE_ENV, str(other))
         again = SubwordTokenizer.train(SUBWORD_CORPUS, vocab_size=40)
-    assert again.model_path != tok.model_path and again.model_path.read_bytes() == tok.model_path.read_bytes()
+    assert (
+        again.model_path != tok.model_path
+        and again.model_path.read_bytes() == tok.model_path.read_bytes()
+    )
     assert again("배우 감독 재밌다") == tok("배우 감독 재밌다")
 
 
@@ -92,7 +116,8 @@ def test_subword_tokenizer_is_trained_and_deterministic(subword, tmp_path):
 def test_subword_pieces_round_trip(subword, text):
     tok, _ = subword
     pieces = tok(text)
-    assert "".join(pieces).replace(SPACE, " ").strip() == " ".join(text.split())  # whitespace normalized, nothing else
+    # whitespace normalized, nothing else
+    assert "".join(pieces).replace(SPACE, " ").strip() == " ".join(text.split())
     assert tok.detokenize(pieces) == " ".join(text.split())
 
 

@@ -8,7 +8,16 @@ from probing_rnns import experiments, sentiment
 from probing_rnns.sentiment import Config, metrics
 from probing_rnns.training import Callback, StepLog, load_checkpoint, save_checkpoint
 
-TINY = Config(train_size=400, val_size=200, test_size=200, epochs=2, batch_size=32, embed_dim=16, hidden_size=16, max_len=40)
+TINY = Config(
+    train_size=400,
+    val_size=200,
+    test_size=200,
+    epochs=2,
+    batch_size=32,
+    embed_dim=16,
+    hidden_size=16,
+    max_len=40,
+)
 
 
 def test_metrics_against_hand_counts():
@@ -50,24 +59,62 @@ def test_checkpoint_round_trip(tmp_path):
 
 def test_runner_writes_results_and_summarizes(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(experiments.RESULTS_ENV, str(tmp_path))
-    settings = ["train_size=300", "val_size=100", "test_size=100", "epochs=1", "hidden_size=8", "embed_dim=8", "clip=None"]
-    experiments.main(["run", "nsmc-cells", "--models", "rnn", "gru", "--seeds", "0", "1", "--set", *settings])
+    settings = [
+        "train_size=300",
+        "val_size=100",
+        "test_size=100",
+        "epochs=1",
+        "hidden_size=8",
+        "embed_dim=8",
+        "clip=None",
+    ]
+    experiments.main(
+        ["run", "nsmc-cells", "--models", "rnn", "gru", "--seeds", "0", "1", "--set", *settings]
+    )
     label = "+" + ",".join(sorted(settings))  # a run with overrides is named after them
     files = sorted(p.name for p in (tmp_path / "nsmc-cells").glob("*.json"))
     assert files == [f"{m}{label}-seed{s}.json" for m in ("gru", "rnn") for s in (0, 1)]
     record = json.loads((tmp_path / "nsmc-cells" / f"gru{label}-seed1.json").read_text())
-    for key in ["experiment", "model", "variant", "seed", "config", "metrics", "params", "train_seconds",
-                "epochs", "git_commit", "command", "torch_version", "threads", "created"]:
+    for key in [
+        "experiment",
+        "model",
+        "variant",
+        "seed",
+        "config",
+        "metrics",
+        "params",
+        "train_seconds",
+        "epochs",
+        "git_commit",
+        "command",
+        "torch_version",
+        "threads",
+        "created",
+    ]:
         assert key in record
-    assert record["config"]["cell"] == "gru" and record["config"]["clip"] is None and record["seed"] == 1
-    assert set(record["metrics"]) >= {"test_accuracy", "test_f1", "val_accuracy", "test_accuracy_by_length"}
+    assert (
+        record["config"]["cell"] == "gru"
+        and record["config"]["clip"] is None
+        and record["seed"] == 1
+    )
+    assert set(record["metrics"]) >= {
+        "test_accuracy",
+        "test_f1",
+        "val_accuracy",
+        "test_accuracy_by_length",
+    }
     by_length = record["metrics"]["test_accuracy_by_length"]
-    assert sum(row["리뷰 수"] for row in by_length) == 100  # every test review falls in exactly one bucket
+    # every test review falls in exactly one bucket
+    assert sum(row["리뷰 수"] for row in by_length) == 100
     assert experiments.summarize("nsmc-cells") == []  # the experiment's own runs: none yet
     rows = experiments.summarize("nsmc-cells", include_overrides=True)
     assert [r["model"] for r in rows] == [f"gru{label}", f"rnn{label}"]
-    accs = [json.loads((tmp_path / "nsmc-cells" / f"rnn{label}-seed{s}.json").read_text())["metrics"]
-            ["test_accuracy"] for s in (0, 1)]
+    accs = [
+        json.loads((tmp_path / "nsmc-cells" / f"rnn{label}-seed{s}.json").read_text())["metrics"][
+            "test_accuracy"
+        ]
+        for s in (0, 1)
+    ]
     assert rows[1]["test_accuracy"] == pytest.approx(sum(accs) / 2)
     assert rows[1]["epochs"] == 1
     experiments.main(["summarize", "nsmc-cells", "--all"])
@@ -83,28 +130,36 @@ def test_accuracy_by_length_buckets():
     from probing_rnns.probes import accuracy_by_length
     from probing_rnns.sentiment import Predictions
 
-    pred = Predictions(labels=torch.tensor([1, 0, 1, 1]), probs=torch.tensor([0.9, 0.8, 0.1, 0.7]),
-                       lengths=torch.tensor([3, 4, 20, 25]))
+    pred = Predictions(
+        labels=torch.tensor([1, 0, 1, 1]),
+        probs=torch.tensor([0.9, 0.8, 0.1, 0.7]),
+        lengths=torch.tensor([3, 4, 20, 25]),
+    )
     rows = accuracy_by_length(pred, [0, 10, 30, 50])
     assert [r["리뷰 수"] for r in rows] == [2, 2, 0]
     assert rows[0]["정확도"] == 0.5 and rows[1]["정확도"] == 0.5
 
 
 def test_run_variants_and_summary_rows():
-    results = sentiment.run_variants({"rnn": replace(TINY, cell="rnn", epochs=1), "gru": replace(TINY, cell="gru", epochs=1)})
+    results = sentiment.run_variants(
+        {"rnn": replace(TINY, cell="rnn", epochs=1), "gru": replace(TINY, cell="gru", epochs=1)}
+    )
     rows = sentiment.summary_rows(results)
     assert [r["모델"] for r in rows] == ["rnn", "gru"]
     assert rows[1]["파라미터 수"] == results["gru"]["params"] > results["rnn"]["params"]
 
 
-# Learning-rate schedules and gradient-norm tracking (training dynamics, book/17_training_dynamics.md)
+# Learning-rate schedules and gradient-norm tracking (training dynamics,
+# book/17_training_dynamics.md)
+
 
 def test_lr_factor_at_known_points():
     from probing_rnns.training import lr_factor
 
     total, warm = 100, 10
     for schedule in ("constant", "linear", "cosine"):
-        assert lr_factor(0, total, warm, schedule) == pytest.approx(1 / warm)  # first step of warm-up
+        # first step of warm-up
+        assert lr_factor(0, total, warm, schedule) == pytest.approx(1 / warm)
         assert lr_factor(4, total, warm, schedule) == pytest.approx(5 / warm)
         assert lr_factor(warm - 1, total, warm, schedule) == 1.0  # warm-up ends at the full rate
         assert lr_factor(warm, total, warm, schedule) == 1.0  # decay starts from the full rate
@@ -117,7 +172,8 @@ def test_lr_factor_at_known_points():
         factors = [lr_factor(s, total, warm, schedule) for s in range(warm, total + 1)]
         assert factors == sorted(factors, reverse=True)  # decreasing after warm-up
     assert {lr_factor(s, total, warm, "constant") for s in range(warm, total + 5)} == {1.0}
-    assert lr_factor(0, total, 0, "constant") == 1.0 and lr_factor(0, total, 0, "cosine") == 1.0  # no warm-up
+    # no warm-up
+    assert lr_factor(0, total, 0, "constant") == 1.0 and lr_factor(0, total, 0, "cosine") == 1.0
 
 
 def test_unknown_schedule_is_a_clear_error():
@@ -132,7 +188,9 @@ def test_unknown_schedule_is_a_clear_error():
 def test_default_schedule_is_constant_and_unchanged():
     default = sentiment.run(replace(TINY, warmup_steps=5), progress=False)
     explicit = sentiment.run(replace(TINY, warmup_steps=5, schedule="constant"), progress=False)
-    assert [h["train_loss"] for h in default["history"]] == [h["train_loss"] for h in explicit["history"]]
+    assert [h["train_loss"] for h in default["history"]] == [
+        h["train_loss"] for h in explicit["history"]
+    ]
     assert "grad_norms" not in default["history"][0]  # recorded only when asked
     cosine = sentiment.run(replace(TINY, warmup_steps=5, schedule="cosine"), progress=False)
     assert cosine["history"][0]["train_loss"] != default["history"][0]["train_loss"]
@@ -147,7 +205,8 @@ def test_grad_norms_one_per_step_before_clipping():
     clip = 1e-3  # far below the gradient norms: every step is clipped
     clipped = sentiment.run(replace(cfg, clip=clip), progress=False)
     first = clipped["history"][0]["grad_norms"]
-    assert first[0] == pytest.approx(unclipped["history"][0]["grad_norms"][0])  # same model, same batch
+    # same model, same batch
+    assert first[0] == pytest.approx(unclipped["history"][0]["grad_norms"][0])
     assert min(first) > clip  # the recorded norm is the one before clipping
 
 
@@ -160,14 +219,17 @@ class EpochLog(Callback):
 
 
 def test_callbacks_see_every_step_and_epoch_and_change_nothing():
-    cfg = replace(TINY, epochs=2, patience=5, warmup_steps=3, schedule="linear",
-                  track_grad_norm=True)
+    cfg = replace(
+        TINY, epochs=2, patience=5, warmup_steps=3, schedule="linear", track_grad_norm=True
+    )
     plain = sentiment.run(cfg, progress=False)
     steps, epochs = StepLog(), EpochLog()
     watched = sentiment.run(cfg, progress=False, callbacks=[steps, epochs])
     assert watched["metrics"] == plain["metrics"]
-    assert watched["history"] == [{**h, "train_seconds": w["train_seconds"]}
-                                  for h, w in zip(plain["history"], watched["history"])]
+    assert watched["history"] == [
+        {**h, "train_seconds": w["train_seconds"]}
+        for h, w in zip(plain["history"], watched["history"])
+    ]
     per_epoch = len(watched["data"].train)
     assert [s.step for s in steps.steps] == list(range(2 * per_epoch))
     assert [s.epoch for s in steps.steps] == [1] * per_epoch + [2] * per_epoch

@@ -8,9 +8,15 @@ from torch import nn
 from probing_rnns import decoding, sentiment, translation
 from probing_rnns.batching import pad_batch
 from probing_rnns.models import Classifier, count_parameters
-from probing_rnns.transformer import (DecoderLayer, EncoderLayer, MultiheadAttention,
-                                      TransformerEncoder, TransformerSeq2Seq,
-                                      scaled_dot_product_attention, sinusoids)
+from probing_rnns.transformer import (
+    DecoderLayer,
+    EncoderLayer,
+    MultiheadAttention,
+    TransformerEncoder,
+    TransformerSeq2Seq,
+    scaled_dot_product_attention,
+    sinusoids,
+)
 
 E, N_HEADS, FF = 8, 2, 16
 ATOL = 1e-5
@@ -61,8 +67,9 @@ def test_multihead_attention_matches_torch(causal):
     else:
         mask, causal_mask = key_mask([7, 2, 4], 7), None
     out, weights = ours(q1, m1, m1, mask, causal=causal)
-    ref, ref_weights = theirs(q2, m2, m2, key_padding_mask=~mask, attn_mask=causal_mask,
-                              average_attn_weights=False)
+    ref, ref_weights = theirs(
+        q2, m2, m2, key_padding_mask=~mask, attn_mask=causal_mask, average_attn_weights=False
+    )
     torch.testing.assert_close(out, ref, atol=ATOL, rtol=0)
     torch.testing.assert_close(weights, ref_weights, atol=ATOL, rtol=0)
     out.square().sum().backward()
@@ -73,8 +80,9 @@ def test_multihead_attention_matches_torch(causal):
 
 def test_encoder_layer_matches_torch():
     torch.manual_seed(0)
-    theirs = nn.TransformerEncoderLayer(E, N_HEADS, FF, dropout=0.0, norm_first=True,
-                                        batch_first=True)
+    theirs = nn.TransformerEncoderLayer(
+        E, N_HEADS, FF, dropout=0.0, norm_first=True, batch_first=True
+    )
     ours = EncoderLayer(E, N_HEADS, FF)
     ours.load_state_dict(theirs.state_dict())
     (x1,), (x2,) = twin_inputs((3, 6, E))
@@ -90,8 +98,9 @@ def test_encoder_layer_matches_torch():
 
 def test_decoder_layer_matches_torch():
     torch.manual_seed(0)
-    theirs = nn.TransformerDecoderLayer(E, N_HEADS, FF, dropout=0.0, norm_first=True,
-                                        batch_first=True)
+    theirs = nn.TransformerDecoderLayer(
+        E, N_HEADS, FF, dropout=0.0, norm_first=True, batch_first=True
+    )
     ours = DecoderLayer(E, N_HEADS, FF)
     ours.load_state_dict(theirs.state_dict())
     (x1, m1), (x2, m2) = twin_inputs((3, 5, E), (3, 7, E))
@@ -133,8 +142,9 @@ def test_encoder_ignores_padding_side_when_masked(positional):
         torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
 
 
-@pytest.mark.parametrize("positional, invariant",
-                         [("none", True), ("sinusoidal", False), ("learned", False)])
+@pytest.mark.parametrize(
+    "positional, invariant", [("none", True), ("sinusoidal", False), ("learned", False)]
+)
 def test_without_positions_a_review_is_a_bag_of_tokens(positional, invariant):
     classifier = Classifier(encoder(positional), pooling="mean").eval()
     ids = torch.tensor([[4, 5, 6, 7, 8, 9]])  # (1, T)
@@ -178,7 +188,7 @@ def test_beam_search_runs_unchanged_on_the_cache():
         beam1 = decoding.beam_search(model.step, state, 1, 2, beam_size=1, max_len=8)[0]
         beams = decoding.beam_search(model.step, state, 1, 2, beam_size=4, max_len=8, n_best=4)
         exact = decoding.exhaustive_search(model.step, state, 1, 2, max_len=3)[0]
-        beam_wide = decoding.beam_search(model.step, state, 1, 2, beam_size=13 ** 3, max_len=3)[0]
+        beam_wide = decoding.beam_search(model.step, state, 1, 2, beam_size=13**3, max_len=3)[0]
     assert beam1.tokens == greedy.tokens
     assert beams[0].score >= greedy.score - 1e-6
     assert [h.score for h in beams] == sorted((h.score for h in beams), reverse=True)
@@ -207,8 +217,9 @@ def test_an_empty_review_gives_finite_logits_and_gradients():
 
 def test_sentiment_config_builds_a_transformer_the_size_of_the_lstm():
     transformer = replace(sentiment.LIVE, cell="transformer", pooling="mean")
-    sizes = [count_parameters(sentiment.build_model(cfg, 1_000))
-             for cfg in (sentiment.LIVE, transformer)]
+    sizes = [
+        count_parameters(sentiment.build_model(cfg, 1_000)) for cfg in (sentiment.LIVE, transformer)
+    ]
     assert isinstance(sentiment.build_model(transformer, 1_000).encoder, TransformerEncoder)
     assert abs(sizes[1] - sizes[0]) / sizes[0] < 0.01  # one layer of width 128 and feed-forward 256
 

@@ -15,8 +15,12 @@ def test_group_split_keeps_items_linked_by_any_key_in_one_part():
         assert sorted(sum(parts, [])) == sorted(items)
         owner = {item: i for i, part in enumerate(parts) for item in part}
         assert owner[items[0]] == owner[items[1]] == owner[items[2]]
-    assert data.group_split(items, keys, (5, 7), seed=1) == data.group_split(items, keys, (5, 7), seed=1)
-    assert data.group_split(items, keys, (5, 7), seed=1) != data.group_split(items, keys, (5, 7), seed=2)
+    assert data.group_split(items, keys, (5, 7), seed=1) == data.group_split(
+        items, keys, (5, 7), seed=1
+    )
+    assert data.group_split(items, keys, (5, 7), seed=1) != data.group_split(
+        items, keys, (5, 7), seed=2
+    )
 
 
 def test_group_split_refuses_sizes_that_whole_groups_cannot_fill():
@@ -38,8 +42,10 @@ def test_tatoeba_splits_share_no_sentence_and_have_the_configured_sizes(train_si
     assert len(splits["test"]) == cfg.test_size and len(splits["val"]) == cfg.val_size
     assert len(splits["train"]) == (train_size or len(data.load_tatoeba_ko_en()) - 1_000)
     for side in ("ko", "en"):
-        sentences = {name: {translation.same_sentence(getattr(p, side)) for p in pairs}
-                     for name, pairs in splits.items()}
+        sentences = {
+            name: {translation.same_sentence(getattr(p, side)) for p in pairs}
+            for name, pairs in splits.items()
+        }
         assert not sentences["train"] & sentences["test"]
         assert not sentences["train"] & sentences["val"]
         assert not sentences["val"] & sentences["test"]

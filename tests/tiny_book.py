@@ -16,19 +16,38 @@ from probing_rnns.book_models import BookModel
 from probing_rnns.tokenizers import EnglishTokenizer, SyllableTokenizer
 from probing_rnns.vocab import Vocab
 
-REVIEWS = ["배우들 연기가 정말 좋았다", "정말 재미있는 영화였다", "지루하고 재미없다", "연기는 좋은데 스토리는 별로"]
-PAIRS = [("나는 학생이다.", "I am a student."), ("톰은 학교에 가지 않았다.", "Tom didn't go to school.")]
-TRANSLATOR_METRICS = {"test_bleu": 9.5, "val_bleu": 11.0, "selected_beam": 4, "selected_alpha": 1.0,
-                      "test_bleu_selected": 10.25}
+REVIEWS = [
+    "배우들 연기가 정말 좋았다",
+    "정말 재미있는 영화였다",
+    "지루하고 재미없다",
+    "연기는 좋은데 스토리는 별로",
+]
+PAIRS = [
+    ("나는 학생이다.", "I am a student."),
+    ("톰은 학교에 가지 않았다.", "Tom didn't go to school."),
+]
+TRANSLATOR_METRICS = {
+    "test_bleu": 9.5,
+    "val_bleu": 11.0,
+    "selected_beam": 4,
+    "selected_alpha": 1.0,
+    "test_bleu_selected": 10.25,
+}
 
 
 def write_result(model: BookModel, metrics: dict, train_seconds: float = 600.0) -> None:
     """A results JSON as the runner writes it, with the fields the CLI reads."""
     path = model.result_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"experiment": model.experiment, "model": model.variant, "variant": model.variant,
-              "seed": model.seed, "config": asdict(model.config()), "metrics": metrics,
-              "train_seconds": train_seconds}
+    record = {
+        "experiment": model.experiment,
+        "model": model.variant,
+        "variant": model.variant,
+        "seed": model.seed,
+        "config": asdict(model.config()),
+        "metrics": metrics,
+        "train_seconds": train_seconds,
+    }
     path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
 
 

@@ -56,11 +56,15 @@ def read_glossary(path: Path = GLOSSARY) -> list[Term]:
     rows = [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("|")]
     header, _, *body = rows
     if [c.strip() for c in header.strip("|").split("|")] != ["한국어", "English", "다른 책의 표기"]:
-        raise ValueError(f"{path.name}: the table's columns must be 한국어 | English | 다른 책의 표기")
+        raise ValueError(
+            f"{path.name}: the table's columns must be 한국어 | English | 다른 책의 표기"
+        )
     terms = []
     for line in body:
         korean, english, elsewhere = (c.strip() for c in line.strip().strip("|").split("|"))
-        terms.append(Term(korean, english, tuple(v.strip() for v in elsewhere.split(",") if v.strip())))
+        terms.append(
+            Term(korean, english, tuple(v.strip() for v in elsewhere.split(",") if v.strip()))
+        )
     return terms
 
 
@@ -77,8 +81,17 @@ class Page:
     code: str  # the code cells (their Korean strings and comments reach readers too)
 
 
-NOT_PROSE = [r"(?s)\$\$.*?\$\$", r"(?s)<!--.*?-->", r"\$[^$\n]+\$", r"`[^`\n]+`", r"<https?://[^>]+>",
-             r"\]\([^)]*\)", r"(?m)^\(\S+\)=$", r"(?m)^\+\+\+.*$"]  # math, comments, code, links, labels
+# math, comments, code, links, labels
+NOT_PROSE = [
+    r"(?s)\$\$.*?\$\$",
+    r"(?s)<!--.*?-->",
+    r"\$[^$\n]+\$",
+    r"`[^`\n]+`",
+    r"<https?://[^>]+>",
+    r"\]\([^)]*\)",
+    r"(?m)^\(\S+\)=$",
+    r"(?m)^\+\+\+.*$",
+]
 
 
 def split_page(name: str, text: str) -> Page:
@@ -108,8 +121,11 @@ def split_page(name: str, text: str) -> Page:
 
 def read_pages(root: Path = ROOT) -> list[Page]:
     """Every page of the table of contents that uses terms, in reading order."""
-    return [split_page(name, (root / f"{name}.md").read_text(encoding="utf-8"))
-            for name in toc_pages(root) if name not in NOT_PROSE_PAGES]
+    return [
+        split_page(name, (root / f"{name}.md").read_text(encoding="utf-8"))
+        for name in toc_pages(root)
+        if name not in NOT_PROSE_PAGES
+    ]
 
 
 def occurrences(word: str, text: str) -> list[int]:
@@ -138,7 +154,7 @@ class Finding:
 
 
 def around(text: str, start: int, width: int = 30) -> str:
-    return " ".join(text[max(0, start - width):start + width].split())
+    return " ".join(text[max(0, start - width) : start + width].split())
 
 
 def variant_uses(terms: list[Term], pages: list[Page]) -> list[Finding]:
@@ -151,10 +167,14 @@ def variant_uses(terms: list[Term], pages: list[Page]) -> list[Finding]:
             hides = [p for p in preferred if variant in p and p != variant]
             korean = re.search(f"[{HANGUL}]", variant) is not None
             for page in pages:
-                for text in (page.prose, page.code) if korean else (ASCII_PARENS.sub(" ", page.prose),):
+                for text in (
+                    (page.prose, page.code) if korean else (ASCII_PARENS.sub(" ", page.prose),)
+                ):
                     text = masked(text, hides)
-                    findings += [Finding(page.name, term.korean, variant, around(text, i))
-                                 for i in occurrences(variant, text)]
+                    findings += [
+                        Finding(page.name, term.korean, variant, around(text, i))
+                        for i in occurrences(variant, text)
+                    ]
     return findings
 
 
@@ -162,8 +182,12 @@ def is_term_gloss(english: str) -> bool:
     """A gloss of a term has a lower-case word. Not an abbreviation (LSTM, GRU), a proper name
     (Luong), a shape, a citation, an address or a code name."""
     words = re.findall(r"[A-Za-z]+", english)
-    return (any(len(w) >= 3 and w.islower() for w in words) and "et al" not in english
-            and not re.search(r"\d{4}|\w\.\w", english) and english.lower() not in NOT_TERMS)
+    return (
+        any(len(w) >= 3 and w.islower() for w in words)
+        and "et al" not in english
+        and not re.search(r"\d{4}|\w\.\w", english)
+        and english.lower() not in NOT_TERMS
+    )
 
 
 @dataclass(frozen=True)
@@ -178,10 +202,12 @@ def glosses(pages: list[Page]) -> list[Gloss]:
     found = []
     for page in pages:
         for m in GLOSS.finditer(page.prose):
-            before = " ".join(page.prose[max(0, m.start() - 40):m.start()].split())
+            before = " ".join(page.prose[max(0, m.start() - 40) : m.start()].split())
             found.append(Gloss(page.name, m.group(1).strip(), before))
-        found += [Gloss(page.name, m.group(2).strip(), m.group(1).strip())
-                  for m in INNER_GLOSS.finditer(page.prose)]
+        found += [
+            Gloss(page.name, m.group(2).strip(), m.group(1).strip())
+            for m in INNER_GLOSS.finditer(page.prose)
+        ]
     return [g for g in found if is_term_gloss(g.english)]
 
 
@@ -201,7 +227,9 @@ def gloss_problems(terms: list[Term], pages: list[Page]) -> list[Finding]:
     for gloss in glosses(pages):
         candidates = gloss_candidates(gloss.english, terms)
         if not candidates:
-            findings.append(Finding(gloss.page, "(용어집에 없음)", gloss.english, gloss.before[-25:]))
+            findings.append(
+                Finding(gloss.page, "(용어집에 없음)", gloss.english, gloss.before[-25:])
+            )
         elif not any(gloss.before.endswith(t.korean) for t in candidates):
             wanted = " / ".join(t.korean for t in candidates)
             findings.append(Finding(gloss.page, wanted, gloss.english, gloss.before[-25:]))
@@ -216,8 +244,10 @@ def first_pages(terms: list[Term], pages: list[Page]) -> dict[str, str | None]:
         for term in gloss_candidates(gloss.english, terms):
             if gloss.before.endswith(term.korean):
                 glossed.setdefault(term.korean, gloss.page)
-    used = {t.korean: next((p.name for p in pages if occurrences(t.korean, p.prose)), None)
-            for t in terms}
+    used = {
+        t.korean: next((p.name for p in pages if occurrences(t.korean, p.prose)), None)
+        for t in terms
+    }
     return {t.korean: glossed.get(t.korean, used[t.korean]) for t in terms}
 
 

@@ -28,7 +28,7 @@ COLAB_TARGET = "/content/probing-rnns"  # where Colab keeps the clone
 FRONT_AND_BACK_MATTER = ("intro", "notation", "glossary", "references")  # no install cell
 JRE_PACKAGE = "default-jre-headless"  # Debian/Ubuntu's Java runtime, as Colab's image is Ubuntu
 
-TEMPLATE = '''import importlib.util, os, shutil, subprocess, sys
+TEMPLATE = """import importlib.util, os, shutil, subprocess, sys
 
 if importlib.util.find_spec("probing_rnns") is None:  # Colab 등: 저장소를 받아 설치합니다
     repo = "{url}"  # _config.yml의 repository.url
@@ -44,7 +44,7 @@ if importlib.util.find_spec("probing_rnns") is None:  # Colab 등: 저장소를 
         raise SystemExit("Okt 형태소 분석기(KoNLPy)가 쓰는 자바(Java)가 없고, 여기서는 설치할 수 "
                          "없습니다. 자바 17을 설치한 뒤(예: sudo apt-get install -y {jre}) "
                          "다음 셀부터 실행하세요. probing_rnns는 설치되었으므로 Okt를 쓰지 않는 "
-                         "장은 그대로 실행됩니다.")'''
+                         "장은 그대로 실행됩니다.")"""
 
 
 def repository_url(config: Path = CONFIG) -> str:
@@ -79,8 +79,9 @@ def with_install_cell(text: str, cell: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="only list chapters that differ")
     args = parser.parse_args(argv)
     cell = install_cell()

@@ -33,7 +33,8 @@ from tools.slides import INSTALL_MARKER  # noqa: E402
 
 PRINT_CSS = Path(__file__).with_name("book_print.css")
 # Runs after the theme's scripts (on load): what is folded on the site is open on paper.
-PRINT_SCRIPT = """<script>
+PRINT_SCRIPT = (
+    """<script>
 window.addEventListener("load", () => {
   for (const cell of document.querySelectorAll("div.cell"))
     if (cell.querySelector(".cell_input")?.textContent.includes('%s')) cell.remove();
@@ -41,7 +42,9 @@ window.addEventListener("load", () => {
   for (const folded of document.querySelectorAll(".toggle-hidden"))
     folded.classList.remove("toggle-hidden");
 });
-</script>""" % INSTALL_MARKER
+</script>"""
+    % INSTALL_MARKER
+)
 # virtual milliseconds Chromium waits (while idle) before printing: MathJax typesets the whole book
 VIRTUAL_TIME_MS = 120_000
 
@@ -72,8 +75,14 @@ def print_page(site: Path) -> Path:
 def print_to_pdf(page: Path, pdf: Path) -> None:
     pdf.parent.mkdir(parents=True, exist_ok=True)
     pdf.unlink(missing_ok=True)
-    chromium(f"--print-to-pdf={pdf}", "--no-pdf-header-footer", "--generate-pdf-document-outline",
-             f"--virtual-time-budget={VIRTUAL_TIME_MS}", page.as_uri(), timeout=1200)
+    chromium(
+        f"--print-to-pdf={pdf}",
+        "--no-pdf-header-footer",
+        "--generate-pdf-document-outline",
+        f"--virtual-time-budget={VIRTUAL_TIME_MS}",
+        page.as_uri(),
+        timeout=1200,
+    )
     if not pdf.is_file():
         raise RuntimeError(f"chromium가 PDF를 쓰지 않았습니다: {pdf}")
 
@@ -81,8 +90,12 @@ def print_to_pdf(page: Path, pdf: Path) -> None:
 def poppler(tool: str, pdf: Path, *args: str) -> str:
     """What a poppler-utils tool (pdftotext, pdffonts, pdfinfo) prints about the PDF."""
     try:
-        return subprocess.run([tool, *args, str(pdf), *(["-"] if tool == "pdftotext" else [])],
-                              capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            [tool, *args, str(pdf), *(["-"] if tool == "pdftotext" else [])],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     except FileNotFoundError:
         sys.exit(f"{tool}가 없습니다: apt-get install -y poppler-utils")
 
@@ -100,8 +113,11 @@ def embedded_font_problems(fonts: str) -> list[str]:
     rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
     problems = [f"글꼴이 들어 있지 않습니다: {row[0]}" for row in rows if row[-5] != "yes"]
     listed = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True)
-    korean = {name.replace(" ", "").lower() for line in listed.stdout.splitlines()
-              for name in line.split(",")}
+    korean = {
+        name.replace(" ", "").lower()
+        for line in listed.stdout.splitlines()
+        for name in line.split(",")
+    }
     if not any(row[0].split("+")[-1].split("-")[0].lower() in korean for row in rows):
         problems.append("한국어 글꼴이 PDF에 없습니다 (한글이 네모로 찍혔을 수 있습니다)")
     return problems
@@ -111,8 +127,11 @@ def check_pdf(pdf: Path) -> list[str]:
     """Problems with the printed book: a chapter that does not open a page with its title,
     too little Hangul, raw TeX (MathJax did not typeset), fonts not embedded or none Korean."""
     pages = [re.sub(r"\s+", "", page) for page in poppler("pdftotext", pdf).split("\f")]
-    problems = [f"장 제목으로 시작하는 쪽이 없습니다: {title}" for title in chapter_titles()
-                if not any(page.startswith(re.sub(r"\s+", "", title)) for page in pages)]
+    problems = [
+        f"장 제목으로 시작하는 쪽이 없습니다: {title}"
+        for title in chapter_titles()
+        if not any(page.startswith(re.sub(r"\s+", "", title)) for page in pages)
+    ]
     if (hangul := sum(len(HANGUL.findall(page)) for page in pages)) < 10_000:
         problems.append(f"한글이 {hangul}자뿐입니다")
     if tex := [m.group() for page in pages for m in RAW_TEX.finditer(page)]:
@@ -123,8 +142,12 @@ def check_pdf(pdf: Path) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="책 전체를 PDF 하나로 만듭니다.")
     parser.add_argument("pdf", type=Path, nargs="?", default=ROOT / "_build/pdf/probing-rnns.pdf")
-    parser.add_argument("--draft", type=Path, metavar="DIR",
-                        help="장을 실행하지 않고 DIR에 빌드합니다 (출력 없음, 쪽 배치 확인용)")
+    parser.add_argument(
+        "--draft",
+        type=Path,
+        metavar="DIR",
+        help="장을 실행하지 않고 DIR에 빌드합니다 (출력 없음, 쪽 배치 확인용)",
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     if args.draft:
@@ -134,8 +157,10 @@ def main() -> None:
     built = time.perf_counter()
     print_to_pdf(print_page(site), args.pdf.resolve())
     pages = poppler("pdfinfo", args.pdf).split("Pages:")[1].split()[0]
-    print(f"{args.pdf}: {pages} pages, {args.pdf.stat().st_size / 1e6:.1f} MB "
-          f"(build {built - start:.0f} s, print {time.perf_counter() - built:.0f} s)")
+    print(
+        f"{args.pdf}: {pages} pages, {args.pdf.stat().st_size / 1e6:.1f} MB "
+        f"(build {built - start:.0f} s, print {time.perf_counter() - built:.0f} s)"
+    )
     for problem in (problems := check_pdf(args.pdf)):
         print(f"pdf: {problem}", file=sys.stderr)
     sys.exit(1 if problems else 0)

@@ -4,11 +4,11 @@
     python tools/screenshots.py _build/html _build/screenshots
 
 Three pages are shot in the theme's dark mode too (<name>-dark.png): a chapter with matplotlib
-figures and tables, one with SVG diagrams, one with the score table in math. The theme follows the reader's
-colour scheme when none is stored, so Chromium is told that the reader prefers dark.
+figures and tables, one with SVG diagrams, one with the score table in math. The theme follows the
+reader's colour scheme when none is stored, so Chromium is told that the reader prefers dark.
 
-Needs Debian's chromium and a Korean font (`apt-get install chromium fonts-nanum`). Fails (exit 1) when
-fontconfig has no Korean font, when Chromium draws Hangul syllables as identical boxes (tofu),
+Needs Debian's chromium and a Korean font (`apt-get install chromium fonts-nanum`). Fails (exit 1)
+when fontconfig has no Korean font, when Chromium draws Hangul syllables as identical boxes (tofu),
 when a page has no Korean text or no figure, when a screenshot is blank, when a page shows raw TeX
 (`\\(q^\\top m\\)`: MathJax did not load, e.g. from a CDN without the internet), or when a dark-mode
 shot is not dark.
@@ -28,14 +28,27 @@ from urllib.parse import quote
 import matplotlib.image
 import numpy as np
 
-# Without the background-networking flags Chromium tries to reach Google and hangs in a sandbox without internet.
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars"]
+# Without the background-networking flags Chromium tries to reach Google and hangs in a sandbox
+# without internet.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 # the front page, a chapter with figures, one with diagrams, the one with the score table in math:
 # page, window height in pixels (tall enough to reach the figures and the table)
-PAGES = {"index": ("index.html", 1800), "chapter": ("book/06_results.html", 6000),
-         "diagrams": ("book/03_lstm.html", 5000), "attention": ("book/09_attention.html", 3000)}
+PAGES = {
+    "index": ("index.html", 1800),
+    "chapter": ("book/06_results.html", 6000),
+    "diagrams": ("book/03_lstm.html", 5000),
+    "attention": ("book/09_attention.html", 3000),
+}
 DARK_PAGES = ("chapter", "diagrams", "attention")
 # prefers-color-scheme: dark (0 is Blink's "dark"); the theme's "auto" mode follows it
 DARK_SCHEME = "--blink-settings=preferredColorScheme=0"
@@ -43,34 +56,45 @@ HANGUL = re.compile("[가-힣]")
 # Sphinx writes math as \(…\) and \[…\]; MathJax replaces them when it renders
 RAW_TEX = re.compile(r"\\[()\[\]]|\$\$")
 
-# Draws each character on a canvas and counts the distinct pictures. A missing glyph is drawn as the same
-# empty box (.notdef) whatever the character, so 5 means Hangul has real glyphs; 1 or 2 means tofu.
-GLYPH_PAGE = """<!doctype html><meta charset="utf-8"><canvas id="c" width="64" height="40"></canvas><p id="out"></p>
+# Draws each character on a canvas and counts the distinct pictures. A missing glyph is drawn as the
+# same empty box (.notdef) whatever the character, so 5 means Hangul has real glyphs; 1 or 2 means
+# tofu.
+GLYPH_PAGE = """<!doctype html><meta charset="utf-8">\
+<canvas id="c" width="64" height="40"></canvas><p id="out"></p>
 <script>
 const ctx = document.getElementById("c").getContext("2d");
 function picture(ch) {
   ctx.clearRect(0, 0, 64, 40); ctx.font = "28px sans-serif"; ctx.fillText(ch, 4, 32);
   return ctx.getImageData(0, 0, 64, 40).data.join();
 }
-document.getElementById("out").textContent = "distinct=" + new Set(["가", "나", "한", "글", "\\ue000"].map(picture)).size;
+document.getElementById("out").textContent = "distinct=" + \
+new Set(["가", "나", "한", "글", "\\ue000"].map(picture)).size;
 </script>"""
 
 
 def chromium(*args: str, timeout: int = 120) -> str:
-    """Run headless Chromium with a fresh profile; return what it printed (e.g. the DOM for --dump-dom)."""
-    executable = shutil.which("chromium") or shutil.which("google-chrome")  # Debian; GitHub's Ubuntu runners
+    """Run headless Chromium with a fresh profile; return what it printed (e.g. the DOM for
+    --dump-dom)."""
+    # Debian; GitHub's Ubuntu runners
+    executable = shutil.which("chromium") or shutil.which("google-chrome")
     if executable is None:
         raise FileNotFoundError("chromium이 없습니다: apt-get install -y chromium fonts-nanum")
     with tempfile.TemporaryDirectory() as profile:
-        run = subprocess.run([executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-                             capture_output=True, text=True, timeout=timeout)
+        run = subprocess.run(
+            [executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     if run.returncode != 0:
         raise RuntimeError(f"chromium failed ({run.returncode}): {run.stderr[-2000:]}")
     return run.stdout
 
 
 def korean_fonts() -> list[str]:
-    listed = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True, check=True).stdout
+    listed = subprocess.run(
+        ["fc-list", ":lang=ko", "family"], capture_output=True, text=True, check=True
+    ).stdout
     return sorted(set(listed.splitlines()))
 
 
@@ -79,11 +103,17 @@ def hangul_glyphs_are_distinct() -> bool:
     return "distinct=5" in dom
 
 
-def screenshot(url: str, png: Path, width: int = 1280, height: int = 1800,
-               dark: bool = False) -> None:
+def screenshot(
+    url: str, png: Path, width: int = 1280, height: int = 1800, dark: bool = False
+) -> None:
     png.parent.mkdir(parents=True, exist_ok=True)
-    chromium(f"--screenshot={png}", f"--window-size={width},{height}", "--virtual-time-budget=5000",
-             *([DARK_SCHEME] if dark else []), url)
+    chromium(
+        f"--screenshot={png}",
+        f"--window-size={width},{height}",
+        "--virtual-time-budget=5000",
+        *([DARK_SCHEME] if dark else []),
+        url,
+    )
     if not png.is_file():
         raise RuntimeError(f"chromium wrote no screenshot for {url}")
 
@@ -132,12 +162,13 @@ def raw_tex(dom: str) -> list[str]:
     reader = _ReadableText()
     reader.feed(dom)
     text = "".join(reader.parts)
-    return [text[max(m.start() - 15, 0):m.end() + 25] for m in RAW_TEX.finditer(text)]
+    return [text[max(m.start() - 15, 0) : m.end() + 25] for m in RAW_TEX.finditer(text)]
 
 
 def check_page(html: Path, png: Path) -> list[str]:
     """Problems with one built page: no Korean text, no figure, a blank screenshot, raw TeX."""
-    dom = chromium("--dump-dom", "--virtual-time-budget=5000", html.as_uri())  # index.html redirects
+    # index.html redirects
+    dom = chromium("--dump-dom", "--virtual-time-budget=5000", html.as_uri())
     problems = []
     if len(HANGUL.findall(dom)) < 100:
         problems.append(f"{html.name}: 한글이 거의 없습니다")
@@ -146,12 +177,18 @@ def check_page(html: Path, png: Path) -> list[str]:
     if ink(png) < 0.01:
         problems.append(f"{png.name}: 화면이 비어 있습니다 (ink {ink(png):.3%})")
     if tex := raw_tex(dom):
-        problems.append(f"{html.name}: 수식이 그려지지 않고 TeX 그대로 보입니다 ({len(tex)}곳): {tex[:2]}")
+        problems.append(
+            f"{html.name}: 수식이 그려지지 않고 TeX 그대로 보입니다 ({len(tex)}곳): {tex[:2]}"
+        )
     return problems
 
 
 def main(site: Path, out: Path) -> int:
-    problems = [] if korean_fonts() else ["fontconfig에 한국어 글꼴이 없습니다: apt-get install -y fonts-nanum"]
+    problems = (
+        []
+        if korean_fonts()
+        else ["fontconfig에 한국어 글꼴이 없습니다: apt-get install -y fonts-nanum"]
+    )
     if not hangul_glyphs_are_distinct():
         problems.append("Chromium이 한글을 네모(tofu)로 그립니다")
     for name, (page, height) in PAGES.items():
@@ -174,5 +211,6 @@ def main(site: Path, out: Path) -> int:
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:] + ["_build/html", "_build/screenshots"][len(sys.argv[1:]):]
-    sys.exit(main(Path(args[0]).resolve(), Path(args[1]).resolve()))  # file:// addresses need absolute paths
+    args = sys.argv[1:] + ["_build/html", "_build/screenshots"][len(sys.argv[1:]) :]
+    # file:// addresses need absolute paths
+    sys.exit(main(Path(args[0]).resolve(), Path(args[1]).resolve()))

@@ -35,17 +35,54 @@ from tools.screenshots import chromium  # noqa: E402
 
 # Words a reader of this book searches for: nouns of one to four syllables that the chapters
 # write with particles attached (어텐션을, 모델의, 셀에서) and inside compounds (검증손실).
-WORDS = ["어텐션", "모델", "손실", "학습", "기울기", "게이트", "은닉", "상태", "토큰", "문장", "번역",
-         "리뷰", "정확도", "디코더", "인코더", "임베딩", "패딩", "마스크", "풀링", "배치", "시드",
-         "학습률", "형태소", "음절", "양방향", "가중치", "확률", "어휘", "셀", "층"]
+WORDS = [
+    "어텐션",
+    "모델",
+    "손실",
+    "학습",
+    "기울기",
+    "게이트",
+    "은닉",
+    "상태",
+    "토큰",
+    "문장",
+    "번역",
+    "리뷰",
+    "정확도",
+    "디코더",
+    "인코더",
+    "임베딩",
+    "패딩",
+    "마스크",
+    "풀링",
+    "배치",
+    "시드",
+    "학습률",
+    "형태소",
+    "음절",
+    "양방향",
+    "가중치",
+    "확률",
+    "어휘",
+    "셀",
+    "층",
+]
 # A word in one chapter's title → that chapter must be the first result.
-TITLE_WORDS = {"어텐션": "book/09_attention", "디코딩": "book/10_decoding",
-               "기울기 소실": "book/11_vanishing_gradients", "패딩": "book/12_padding",
-               "풀링": "book/13_pooling", "은닉 유닛": "book/14_hidden_units",
-               "오류 분석": "book/15_error_analysis", "토큰화": "book/16_tokenization",
-               "학습 동역학": "book/17_training_dynamics", "양방향": "book/05_bidirectional",
-               "언어 모델": "book/19_language_model", "인코더": "book/07_seq2seq",
-               "용어집": "book/glossary"}
+TITLE_WORDS = {
+    "어텐션": "book/09_attention",
+    "디코딩": "book/10_decoding",
+    "기울기 소실": "book/11_vanishing_gradients",
+    "패딩": "book/12_padding",
+    "풀링": "book/13_pooling",
+    "은닉 유닛": "book/14_hidden_units",
+    "오류 분석": "book/15_error_analysis",
+    "토큰화": "book/16_tokenization",
+    "학습 동역학": "book/17_training_dynamics",
+    "양방향": "book/05_bidirectional",
+    "언어 모델": "book/19_language_model",
+    "인코더": "book/07_seq2seq",
+    "용어집": "book/glossary",
+}
 
 # Opens search.html?q=WORD for each word in an iframe and waits for Sphinx's "search finished"
 # summary and the results' excerpts; fetches every page and keeps its article's text.
@@ -106,7 +143,7 @@ class WordCheck:
 def docnames(site: Path) -> list[str]:
     """The pages in the site's search index (searchindex.js: `Search.setIndex({...})`)."""
     text = (site / "searchindex.js").read_text(encoding="utf-8")
-    return json.loads(text[len("Search.setIndex("):-1])["docnames"]
+    return json.loads(text[len("Search.setIndex(") : -1])["docnames"]
 
 
 def page_of(href: str) -> str:
@@ -150,7 +187,7 @@ def run_searches(site: Path, words: list[str]) -> dict:
     with serve(site, harness) as url:
         dom = chromium("--dump-dom", "--virtual-time-budget=600000", url, timeout=600)
     start = dom.index('<pre id="out">') + len('<pre id="out">')
-    raw = dom[start:dom.index("</pre>", start)]
+    raw = dom[start : dom.index("</pre>", start)]
     if not raw:
         raise RuntimeError("the search harness wrote nothing: did search.html load?")
     return json.loads(html.unescape(raw))
@@ -164,8 +201,9 @@ def check_words(site: Path, words: list[str]) -> list[WordCheck]:
         if hits is None:
             raise RuntimeError(f"search.html?q={word}: the search did not finish")
         found = tuple(dict.fromkeys(page_of(href) for href in hits["links"]))
-        containing = frozenset(page for page, text in answer["texts"].items()
-                               if word.lower() in text.lower())
+        containing = frozenset(
+            page for page, text in answer["texts"].items() if word.lower() in text.lower()
+        )
         checks.append(WordCheck(word, containing, found, frozenset(hits["highlighted"])))
     return checks
 
@@ -185,15 +223,31 @@ def build_without_execution(out: Path, builder: str = "html") -> tuple[Path, flo
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     config["execute"]["execute_notebooks"] = "off"
     extensions = config["sphinx"]["local_extensions"]
-    config["sphinx"]["local_extensions"] = {name: str(ROOT / folder)
-                                            for name, folder in extensions.items()}
+    config["sphinx"]["local_extensions"] = {
+        name: str(ROOT / folder) for name, folder in extensions.items()
+    }
     out.mkdir(parents=True, exist_ok=True)
     path = out / "_config.noexec.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     start = time.perf_counter()
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    subprocess.run([str(jupyter_book), "build", str(ROOT), "--all", "-q", "--config", str(path),
-                    "--builder", builder, "--path-output", str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(jupyter_book),
+            "build",
+            str(ROOT),
+            "--all",
+            "-q",
+            "--config",
+            str(path),
+            "--builder",
+            builder,
+            "--path-output",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return out / "_build" / builder, time.perf_counter() - start
 
 
@@ -205,26 +259,32 @@ def report(site: Path) -> int:
     checks = check_words(site, WORDS + [w for w in TITLE_WORDS if w not in WORDS])
     words = [c for c in checks if c.word in WORDS]
     for c in words:
-        print(f"{c.word}\t{len(c.containing)} pages\t{len(c.containing) - len(c.missed)} found\t"
-              f"missed: {' '.join(sorted(c.missed)) or '-'}\t"
-              f"extra: {' '.join(sorted(c.extra)) or '-'}")
+        print(
+            f"{c.word}\t{len(c.containing)} pages\t{len(c.containing) - len(c.missed)} found\t"
+            f"missed: {' '.join(sorted(c.missed)) or '-'}\t"
+            f"extra: {' '.join(sorted(c.extra)) or '-'}"
+        )
     extra = sum(len(c.extra) for c in words) / sum(len(c.found) for c in words)
-    print(f"recall {recall(words):.3f} over {len(words)} words; "
-          f"{extra:.1%} of results lack the word")
+    print(
+        f"recall {recall(words):.3f} over {len(words)} words; {extra:.1%} of results lack the word"
+    )
     firsts = {w: page for w, page in first_results(checks).items() if w in TITLE_WORDS}
     wrong = {w: page for w, page in firsts.items() if page != TITLE_WORDS[w]}
-    print(f"title words ranked first: {len(firsts) - len(wrong)}/{len(firsts)}; "
-          f"wrong: {wrong or '-'}")
+    print(
+        f"title words ranked first: {len(firsts) - len(wrong)}/{len(firsts)}; wrong: {wrong or '-'}"
+    )
     print(f"searchindex.js: {(site / 'searchindex.js').stat().st_size:,} bytes")
     return 0 if recall(words) >= 0.97 and not wrong else 1
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("site", nargs="?", type=Path, help="a built site (…/_build/html)")
-    parser.add_argument("--build", type=Path, metavar="OUT",
-                        help="build the site into OUT, chapters not executed")
+    parser.add_argument(
+        "--build", type=Path, metavar="OUT", help="build the site into OUT, chapters not executed"
+    )
     args = parser.parse_args(argv)
     site = args.site
     if args.build:

@@ -42,17 +42,26 @@ GLUE_ROLE = re.compile(r"\{glue(?::text|:)?\}`([^`]+)`")
 ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")  # {cite:p}`key`, {ref}`text <label>`
 TEXT_AND_TARGET = re.compile(r"^(.*?)\s*<([^>]+)>$")  # `용어집 <glossary>`
 # ```{figure} path  … ``` or :::{admonition} … ::: — possibly indented inside a list item
-DIRECTIVE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}"
-                       r"[ \t]*(?P<arg>[^\n]*)\n(?P<body>.*?)^(?P=indent)(?P=fence)[ \t]*(?:\n|\Z)",
-                       re.MULTILINE | re.DOTALL)
+DIRECTIVE = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}"
+    r"[ \t]*(?P<arg>[^\n]*)\n(?P<body>.*?)^(?P=indent)(?P=fence)[ \t]*(?:\n|\Z)",
+    re.MULTILINE | re.DOTALL,
+)
 OPTION = re.compile(r"^:([\w-]+):[ \t]*(.*)$")
 MYST_LABEL = re.compile(r"^\([\w-]+\)=\n", re.MULTILINE)  # (ch-bleu)= : a {ref} target, not text
 INSTALL_MARKER = 'find_spec("probing_rnns")'  # in the Colab install cell that opens every chapter
 LEFT_OUT_TAGS = {"remove-cell", "hide-cell"}
 INPUT_HIDDEN_TAGS = {"remove-input", "hide-input"}
 # what the decks load: reveal.js (from sphinx-revealjs) and the theme's fonts
-REVEAL_FILES = ("LICENSE", "dist/reveal.js", "dist/reveal.css", "dist/reset.css",
-                "dist/theme/white.css", "dist/theme/fonts/source-sans-pro", "plugin/notes/notes.js")
+REVEAL_FILES = (
+    "LICENSE",
+    "dist/reveal.js",
+    "dist/reveal.css",
+    "dist/reset.css",
+    "dist/theme/white.css",
+    "dist/theme/fonts/source-sans-pro",
+    "plugin/notes/notes.js",
+)
 
 
 def glued_values(nb: nbformat.NotebookNode) -> dict[str, str]:
@@ -73,8 +82,11 @@ def bibliography() -> dict[str, tuple[str, str]]:
     entries = {}
     for key, entry in parse_file(ROOT / "references.bib").entries.items():
         names = [" ".join(p.last_names).strip("{}") for p in entry.persons.get("author", [])]
-        authors = names[0] if len(names) == 1 else (" and ".join(names) if len(names) == 2
-                                                    else f"{names[0]} et al.")
+        authors = (
+            names[0]
+            if len(names) == 1
+            else (" and ".join(names) if len(names) == 2 else f"{names[0]} et al.")
+        )
         entries[key] = (authors, entry.fields.get("year", ""))
     return entries
 
@@ -112,8 +124,10 @@ def role_text(role: str, content: str) -> str:
 def directive_markdown(match: re.Match) -> str:
     """A MyST directive as Markdown: figures as images, admonitions as quotes, no dropdowns."""
     indent, name, arg = match["indent"], match["name"], match["arg"].strip()
-    lines = [line[len(indent):] if line.startswith(indent) else line
-             for line in match["body"].splitlines()]
+    lines = [
+        line[len(indent) :] if line.startswith(indent) else line
+        for line in match["body"].splitlines()
+    ]
     options = {}
     while lines and (option := OPTION.match(lines[0])):
         options[option[1]] = option[2]
@@ -159,8 +173,10 @@ def as_slides(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     cells = []
     for cell in filter(is_shown, nb.cells):
         if cell.cell_type == "markdown":  # one slide per heading
-            cells += [nbformat.v4.new_markdown_cell(part, metadata=dict(cell.metadata))
-                      for part in split_at_headings(myst_to_markdown(cell.source, values))]
+            cells += [
+                nbformat.v4.new_markdown_cell(part, metadata=dict(cell.metadata))
+                for part in split_at_headings(myst_to_markdown(cell.source, values))
+            ]
         else:
             cells.append(cell)
     nb.cells = cells
@@ -175,9 +191,13 @@ def as_slides(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def figures(nb: nbformat.NotebookNode) -> set[str]:
     """The image files (relative to book/) that the deck's markdown shows."""
-    return {path for cell in nb.cells if cell.cell_type == "markdown"
-            for path in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", cell.source)
-            if (BOOK / path).is_file()}
+    return {
+        path
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for path in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", cell.source)
+        if (BOOK / path).is_file()
+    }
 
 
 def copy_assets(target: Path, shown: set[str]) -> None:
