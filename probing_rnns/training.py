@@ -119,11 +119,12 @@ def fit(
     each record also has "grad_norms": the gradient norm of every step of the epoch, before clipping.
     `callbacks` see every step and every epoch (see `Callback`); they cannot change the training.
     Under torchrun every rank trains on its share of each batch (see `probing_rnns.distributed`).
-    The model is moved to `cfg.device` (`devices.resolve_device`) and stays there; each batch is
-    moved there before `loss_fn` sees it. With `cfg.amp` on a CUDA GPU the forward pass runs in bf16
-    autocast.
+    The model trains on `cfg.device` (`devices.resolve_device`; each batch is moved there before
+    `loss_fn` sees it) and goes back where it was when training ends, so a chapter that trained on a
+    Colab GPU can feed the model CPU tensors as before. With `cfg.amp` on a CUDA GPU the forward pass
+    runs in bf16 autocast.
     """
-    device = devices.resolve_device(cfg.device)
+    device, home = devices.resolve_device(cfg.device), devices.device_of(model)
     use_amp = devices.amp_enabled(device, cfg.amp)
     devices.to_device(model, device)
     # Under torchrun: `model` wrapped in DDP, this rank's shards of the batches and the loss weighted by shard size.
@@ -172,6 +173,7 @@ def fit(
             if waited >= cfg.patience:
                 break
     model.load_state_dict(best_state)
+    devices.to_device(model, home)
     return history
 
 
