@@ -1,4 +1,5 @@
-"""Attention (어텐션): a decoder state asks "which source tokens matter now?" and gets a weighted average.
+"""Attention (어텐션): a decoder state asks "which source tokens matter now?" and gets a weighted
+average.
 
     scores  = score(query, memory)            (K, T, S)   one number per (target step, source token)
     weights = softmax(scores, masked)         (K, T, S)   padding gets weight 0
@@ -19,12 +20,16 @@ SCORES = ("dot", "general", "concat")
 
 
 class Attention(nn.Module):
-    def __init__(self, score: str, query_size: int, memory_size: int, attention_size: int | None = None):
+    def __init__(
+        self, score: str, query_size: int, memory_size: int, attention_size: int | None = None
+    ):
         super().__init__()
         if score not in SCORES:
             raise ValueError(f"attention score must be one of {SCORES}, got {score!r}")
         if score == "dot" and query_size != memory_size:
-            raise ValueError(f"dot attention needs query size == memory size, got {query_size} and {memory_size}")
+            raise ValueError(
+                f"dot attention needs query size == memory size, got {query_size} and {memory_size}"
+            )
         self.score = score
         if score == "general":
             self.W = nn.Linear(memory_size, query_size, bias=False)
@@ -40,10 +45,13 @@ class Attention(nn.Module):
             return torch.bmm(query, memory.transpose(1, 2))
         if self.score == "general":
             return torch.bmm(query, self.W(memory).transpose(1, 2))
-        return self.v(torch.tanh(self.W_q(query)[:, :, None] + self.W_m(memory)[:, None]))[..., 0]  # (K, T, S, A) → (K, T, S)
+        # (K, T, S, A) → (K, T, S)
+        return self.v(torch.tanh(self.W_q(query)[:, :, None] + self.W_m(memory)[:, None]))[..., 0]
 
     def forward(self, query: Tensor, memory: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
-        """query (K, T, Q), memory (K, S, M), mask (K, S) True at real tokens → context (K, T, M), weights (K, T, S)."""
-        scores = self.scores(query, memory).masked_fill(~mask[:, None, :], float("-inf"))  # (K, T, S)
+        """query (K, T, Q), memory (K, S, M), mask (K, S) True at real tokens → context (K, T, M),
+        weights (K, T, S)."""
+        # (K, T, S)
+        scores = self.scores(query, memory).masked_fill(~mask[:, None, :], float("-inf"))
         weights = torch.softmax(scores, dim=-1)  # (K, T, S)
         return torch.bmm(weights, memory), weights  # (K, T, M), (K, T, S)

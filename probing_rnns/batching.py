@@ -32,7 +32,8 @@ def pad_batch(
     padding_side: str = "right",
     max_len: int | None = None,
 ) -> Batch:
-    """Pad id sequences to one length T (at least 1); sequences longer than `max_len` keep their first tokens."""
+    """Pad id sequences to one length T (at least 1); sequences longer than `max_len` keep their
+    first tokens."""
     if padding_side not in PADDING_SIDES:
         raise ValueError(f"padding_side must be one of {PADDING_SIDES}, got {padding_side!r}")
     seqs = [list(s)[:max_len] for s in seqs]
@@ -49,10 +50,12 @@ def pad_batch(
 
 
 class BucketSampler(Sampler[list[int]]):
-    """Batches whose sequences all have the same length (no padding, faster epochs), in a seeded random order.
+    """Batches whose sequences all have the same length (no padding, faster epochs), in a seeded
+    random order.
 
-    Each epoch shuffles the data, groups it by length, cuts each group into batches (the last one of a
-    group may be smaller) and shuffles the batches. Without `shuffle`: by length, in a fixed order.
+    Each epoch shuffles the data, groups it by length, cuts each group into batches (the last one of
+    a group may be smaller) and shuffles the batches. Without `shuffle`: by length, in a fixed
+    order.
     """
 
     def __init__(self, lengths: Sequence[int], batch_size: int, shuffle: bool, seed: int = 0):
@@ -64,19 +67,28 @@ class BucketSampler(Sampler[list[int]]):
 
     def __iter__(self):
         n, size = len(self.lengths), self.batch_size
-        order = torch.randperm(n, generator=self.generator).tolist() if self.shuffle else list(range(n))
+        order = (
+            torch.randperm(n, generator=self.generator).tolist() if self.shuffle else list(range(n))
+        )
         groups: dict[int, list[int]] = {}
         for i in order:
             groups.setdefault(self.lengths[i], []).append(i)
-        batches = [group[i : i + size] for _, group in sorted(groups.items()) for i in range(0, len(group), size)]
+        batches = [
+            group[i : i + size]
+            for _, group in sorted(groups.items())
+            for i in range(0, len(group), size)
+        ]
         if self.shuffle:
-            batches = [batches[i] for i in torch.randperm(len(batches), generator=self.generator).tolist()]
+            batches = [
+                batches[i] for i in torch.randperm(len(batches), generator=self.generator).tolist()
+            ]
         return iter(batches)
 
 
 @dataclass
 class PairBatch:
-    """A batch of sentence pairs: source (right-padded) and target `<bos> … <eos>` (right-padded)."""
+    """A batch of sentence pairs: source (right-padded) and target `<bos> … <eos>`
+    (right-padded)."""
 
     src: Batch
     tgt: Batch
@@ -94,14 +106,28 @@ def _collate(examples: list[tuple[Sequence[int], int]], **pad_kwargs) -> Batch:
     return batch
 
 
-def _collate_pairs(examples: list[tuple[Sequence[int], Sequence[int]]], pad_id: int, max_len: int | None) -> PairBatch:
+def _collate_pairs(
+    examples: list[tuple[Sequence[int], Sequence[int]]], pad_id: int, max_len: int | None
+) -> PairBatch:
     src, tgt = zip(*examples)
     return PairBatch(pad_batch(src, pad_id, max_len=max_len), pad_batch(tgt, pad_id))
 
 
-def _loader(dataset: list, lengths: list[int], batch_size: int, shuffle: bool, seed: int, bucket: bool, collate) -> DataLoader:
+def _loader(
+    dataset: list,
+    lengths: list[int],
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+    bucket: bool,
+    collate,
+) -> DataLoader:
     if bucket:
-        return DataLoader(dataset, batch_sampler=BucketSampler(lengths, batch_size, shuffle, seed), collate_fn=collate)
+        return DataLoader(
+            dataset,
+            batch_sampler=BucketSampler(lengths, batch_size, shuffle, seed),
+            collate_fn=collate,
+        )
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(dataset, batch_size, shuffle=shuffle, generator=generator, collate_fn=collate)
 
@@ -138,7 +164,8 @@ def make_pair_loader(
     max_len: int | None = None,
     bucket: bool = True,
 ) -> DataLoader:
-    """A DataLoader of `PairBatch`es; `bucket=True` batches sources of equal length (see `BucketSampler`)."""
+    """A DataLoader of `PairBatch`es; `bucket=True` batches sources of equal length (see
+    `BucketSampler`)."""
     if len(src) != len(tgt):
         raise ValueError(f"{len(src)} source sentences but {len(tgt)} target sentences")
     collate = partial(_collate_pairs, pad_id=pad_id, max_len=max_len)

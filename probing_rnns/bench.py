@@ -1,7 +1,10 @@
-"""How fast is one training step? torch.nn's recurrent layers against ours, variant by variant (chapter 18).
+"""How fast is one training step? torch.nn's recurrent layers against ours, variant by variant
+(chapter 18).
 
-    python -m probing_rnns.bench                      # the full run on one thread (--threads), writes results/bench/cpu.json
-    python -m probing_rnns.bench --quick --out /tmp/bench.json   # tiny shapes, a few steps: checks that it runs
+    # the full run on one thread (--threads), writes results/bench/cpu.json
+    python -m probing_rnns.bench
+    # tiny shapes, a few steps: checks that it runs
+    python -m probing_rnns.bench --quick --out /tmp/bench.json
 
 The full run takes about 2 minutes of CPU time (longer in wall time when other processes share the
 cores). One step = forward + backward + Adam step. Each step's CPU time (`time.process_time`: what
@@ -32,8 +35,8 @@ import torch
 from torch import Tensor, nn
 
 from probing_rnns import cells
-from probing_rnns.provenance import ROOT, git_commit
 from probing_rnns.models import Classifier, Encoder
+from probing_rnns.provenance import ROOT, git_commit
 
 RESULT = ROOT / "results" / "bench" / "cpu.json"
 TORCH_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -50,7 +53,8 @@ class Shape:
 
 
 SHAPES = {
-    "classifier": Shape(batch=64, length=40, embed=128, hidden=128, vocab=20_000),  # nsmc-cells' training batch
+    # nsmc-cells' training batch
+    "classifier": Shape(batch=64, length=40, embed=128, hidden=128, vocab=20_000),
     "bigger": Shape(batch=64, length=100, embed=128, hidden=256, vocab=20_000),
 }
 QUICK_SHAPES = {"classifier": Shape(4, 6, 8, 8, 50), "bigger": Shape(4, 9, 8, 16, 50)}
@@ -65,7 +69,8 @@ class Settings:
 
 
 def variants_of(cell: str) -> list[str]:
-    """Our variants that apply to `cell`, naive first (the hand-written backward is the LSTM's only)."""
+    """Our variants that apply to `cell`, naive first (the hand-written backward is the LSTM's
+    only)."""
     return [name for name, s in cells.VARIANTS.items() if cell == "lstm" or not s.manual_backward]
 
 
@@ -78,7 +83,13 @@ def recurrent_layer(cell: str, shape: Shape, variant: str | None) -> nn.Module:
 
 def classifier(cell: str, shape: Shape, variant: str | None) -> Classifier:
     """The sentiment classifier with torch.nn's layer (variant None) or ours, run as `variant`."""
-    encoder = Encoder(shape.vocab, shape.embed, shape.hidden, cell=cell, impl="torch" if variant is None else "ours")
+    encoder = Encoder(
+        shape.vocab,
+        shape.embed,
+        shape.hidden,
+        cell=cell,
+        impl="torch" if variant is None else "ours",
+    )
     if variant is not None:
         encoder.rnn = recurrent_layer(cell, shape, variant)
     return Classifier(encoder)
@@ -89,7 +100,8 @@ def classifier_loss(model: Classifier, ids: Tensor, labels: Tensor) -> Callable[
 
 
 def layer_loss(layer: nn.Module, x: Tensor) -> Callable[[], Tensor]:
-    """The recurrent layer alone: its outputs' squared mean as the loss (the input is data, no gradient)."""
+    """The recurrent layer alone: its outputs' squared mean as the loss (the input is data, no
+    gradient)."""
     return lambda: layer(x)[0].pow(2).mean()
 
 
@@ -97,7 +109,9 @@ def embedding_loss(table: nn.Embedding, ids: Tensor) -> Callable[[], Tensor]:
     return lambda: table(ids).pow(2).mean()
 
 
-def training_step(loss_fn: Callable[[], Tensor], optimizer: torch.optim.Optimizer) -> Callable[[], None]:
+def training_step(
+    loss_fn: Callable[[], Tensor], optimizer: torch.optim.Optimizer
+) -> Callable[[], None]:
     def step() -> None:
         optimizer.zero_grad(set_to_none=True)
         loss_fn().backward()
@@ -106,11 +120,15 @@ def training_step(loss_fn: Callable[[], Tensor], optimizer: torch.optim.Optimize
     return step
 
 
-def time_round_robin(steps: dict[str, Callable[[], None]], settings: Settings) -> dict[str, dict[str, list[float]]]:
-    """Each step function run warmup + steps times, in turn → per name, the timed steps' "cpu" and "wall" ms.
+def time_round_robin(
+    steps: dict[str, Callable[[], None]], settings: Settings
+) -> dict[str, dict[str, list[float]]]:
+    """Each step function run warmup + steps times, in turn → per name, the timed steps' "cpu" and
+    "wall" ms.
 
-    CPU time (`time.process_time`) counts only the time this process computed, so it is what the step
-    costs even while other processes share the cores; wall time is what a user waits, load included.
+    CPU time (`time.process_time`) counts only the time this process computed, so it is what the
+    step costs even while other processes share the cores; wall time is what a user waits, load
+    included.
     """
     times: dict[str, dict[str, list[float]]] = {name: {"cpu": [], "wall": []} for name in steps}
     for i in range(settings.warmup + settings.steps):
@@ -125,12 +143,19 @@ def time_round_robin(steps: dict[str, Callable[[], None]], settings: Settings) -
 
 def summary(cpu_ms: list[float], wall_ms: list[float]) -> dict[str, float]:
     deciles = statistics.quantiles(cpu_ms, n=10, method="inclusive")
-    return {"median_ms": statistics.median(cpu_ms), "p10_ms": deciles[0], "p90_ms": deciles[-1],
-            "wall_median_ms": statistics.median(wall_ms)}
+    return {
+        "median_ms": statistics.median(cpu_ms),
+        "p10_ms": deciles[0],
+        "p90_ms": deciles[-1],
+        "wall_median_ms": statistics.median(wall_ms),
+    }
 
 
-def group_steps(scope: str, shape: Shape, cells_: list[str], seed: int) -> dict[str, Callable[[], None]]:
-    """The step functions of one group ("model" or "layer"), keyed "cell/impl", impl "torch" or one of our variants."""
+def group_steps(
+    scope: str, shape: Shape, cells_: list[str], seed: int
+) -> dict[str, Callable[[], None]]:
+    """The step functions of one group ("model" or "layer"), keyed "cell/impl", impl "torch" or one
+    of our variants."""
     torch.manual_seed(seed)
     ids = torch.randint(1, shape.vocab, (shape.batch, shape.length))  # (B, T)
     labels = torch.randint(0, 2, (shape.batch,))
@@ -146,22 +171,32 @@ def group_steps(scope: str, shape: Shape, cells_: list[str], seed: int) -> dict[
             else:
                 model = recurrent_layer(cell, shape, variant)
                 loss_fn = layer_loss(model, x)
-            steps[f"{cell}/{impl}"] = training_step(loss_fn, torch.optim.Adam(model.parameters(), lr=1e-3))
+            steps[f"{cell}/{impl}"] = training_step(
+                loss_fn, torch.optim.Adam(model.parameters(), lr=1e-3)
+            )
     return steps
 
 
 def embedding_steps(shape: Shape, seed: int) -> dict[str, Callable[[], None]]:
-    """The embedding table alone: dense gradients + Adam (every row, every step) vs sparse + SparseAdam (used rows)."""
+    """The embedding table alone: dense gradients + Adam (every row, every step) vs sparse +
+    SparseAdam (used rows)."""
     torch.manual_seed(seed)
     ids = torch.randint(1, shape.vocab, (shape.batch, shape.length))
     steps = {}
-    for name, sparse, optimizer in (("dense/Adam", False, torch.optim.Adam), ("sparse/SparseAdam", True, torch.optim.SparseAdam)):
+    for name, sparse, optimizer in (
+        ("dense/Adam", False, torch.optim.Adam),
+        ("sparse/SparseAdam", True, torch.optim.SparseAdam),
+    ):
         table = nn.Embedding(shape.vocab, shape.embed, sparse=sparse)
-        steps[f"embedding/{name}"] = training_step(embedding_loss(table, ids), optimizer(table.parameters(), lr=1e-3))
+        steps[f"embedding/{name}"] = training_step(
+            embedding_loss(table, ids), optimizer(table.parameters(), lr=1e-3)
+        )
     return steps
 
 
-GROUPS = [  # (group name, shape, scope, cells); scope "model" = the classifier, "layer" = the recurrent layer alone
+# (group name, shape, scope, cells); scope "model" = the classifier, "layer" = the recurrent layer
+# alone
+GROUPS = [
     ("classifier model", "classifier", "model", ["lstm", "gru", "rnn"]),
     ("classifier layer", "classifier", "layer", ["lstm", "gru", "rnn"]),
     ("bigger layer", "bigger", "layer", ["lstm"]),
@@ -169,8 +204,11 @@ GROUPS = [  # (group name, shape, scope, cells); scope "model" = the classifier,
 ]
 
 
-def measure(group: str, shape: Shape, scope: str, cells_: list[str], settings: Settings) -> list[dict]:
-    """Time one group; one row per model, with its ratio to torch.nn's layer for the same cell (CPU and wall medians)."""
+def measure(
+    group: str, shape: Shape, scope: str, cells_: list[str], settings: Settings
+) -> list[dict]:
+    """Time one group; one row per model, with its ratio to torch.nn's layer for the same cell (CPU
+    and wall medians)."""
     if scope == "embedding":
         steps = embedding_steps(shape, settings.seed)
     else:
@@ -186,8 +224,10 @@ def measure(group: str, shape: Shape, scope: str, cells_: list[str], settings: S
     for name, s in stats.items():
         cell, impl = name.split("/", 1)
         ref = stats.get(f"{cell}/torch")
-        ratios = {"ratio_to_torch": s["median_ms"] / ref["median_ms"] if ref else None,
-                  "wall_ratio_to_torch": s["wall_median_ms"] / ref["wall_median_ms"] if ref else None}
+        ratios = {
+            "ratio_to_torch": s["median_ms"] / ref["median_ms"] if ref else None,
+            "wall_ratio_to_torch": s["wall_median_ms"] / ref["wall_median_ms"] if ref else None,
+        }
         rows.append({"group": group, "scope": scope, "cell": cell, "impl": impl, **s, **ratios})
     return rows
 
@@ -196,25 +236,39 @@ def run(settings: Settings, shapes: dict[str, Shape]) -> list[dict]:
     rows = []
     for group, shape_name, scope, cells_ in GROUPS:
         start = time.process_time()
-        rows += [{**row, "shape": shape_name} for row in measure(group, shapes[shape_name], scope, cells_, settings)]
+        rows += [
+            {**row, "shape": shape_name}
+            for row in measure(group, shapes[shape_name], scope, cells_, settings)
+        ]
         print(f"[{group}: {time.process_time() - start:.0f} s CPU]", file=sys.stderr, flush=True)
     return rows
 
 
 def table(rows: list[dict]) -> str:
-    lines = [f"{'group':<18} {'cell':<9} {'impl':<18} {'CPU ms':>8} {'p10–p90':>13} {'× torch':>8} {'wall ms':>8} {'× torch':>8}"]
+    lines = [
+        f"{'group':<18} {'cell':<9} {'impl':<18} {'CPU ms':>8} {'p10–p90':>13} {'× torch':>8} "
+        f"{'wall ms':>8} {'× torch':>8}"
+    ]
     for r in rows:
-        ratio, wall_ratio = (f"{r[k]:.2f}" if r[k] is not None else "—" for k in ("ratio_to_torch", "wall_ratio_to_torch"))
+        ratio, wall_ratio = (
+            f"{r[k]:.2f}" if r[k] is not None else "—"
+            for k in ("ratio_to_torch", "wall_ratio_to_torch")
+        )
         spread = f"{r['p10_ms']:.1f}–{r['p90_ms']:.1f}"
-        lines.append(f"{r['group']:<18} {r['cell']:<9} {r['impl']:<18} {r['median_ms']:>8.2f} {spread:>13} {ratio:>8} "
-                     f"{r['wall_median_ms']:>8.2f} {wall_ratio:>8}")
+        lines.append(
+            f"{r['group']:<18} {r['cell']:<9} {r['impl']:<18} {r['median_ms']:>8.2f} "
+            f"{spread:>13} {ratio:>8} {r['wall_median_ms']:>8.2f} {wall_ratio:>8}"
+        )
     return "\n".join(lines)
 
 
 def ratios(rows: list[dict]) -> dict[str, float]:
     """'group/cell/impl' → median ÷ torch.nn's median, for our variants."""
-    return {f"{r['group']}/{r['cell']}/{r['impl']}": round(r["ratio_to_torch"], 3)
-            for r in rows if r["ratio_to_torch"] is not None and r["impl"] != "torch"}
+    return {
+        f"{r['group']}/{r['cell']}/{r['impl']}": round(r["ratio_to_torch"], 3)
+        for r in rows
+        if r["ratio_to_torch"] is not None and r["impl"] != "torch"
+    }
 
 
 def cpu_model() -> str:
@@ -222,7 +276,10 @@ def cpu_model() -> str:
         lines = Path("/proc/cpuinfo").read_text().splitlines()
     except OSError:
         return platform.processor() or "unknown"
-    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "unknown")
+    return next(
+        (line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
+        "unknown",
+    )
 
 
 def environment(settings: Settings) -> dict:
@@ -239,15 +296,30 @@ def environment(settings: Settings) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m probing_rnns.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="tiny shapes and 3 steps: a smoke test, not a measurement")
-    parser.add_argument("--out", type=Path, help="where to write the JSON (default results/bench/cpu.json; none with --quick)")
+    parser = argparse.ArgumentParser(
+        prog="python -m probing_rnns.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny shapes and 3 steps: a smoke test, not a measurement",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="where to write the JSON (default results/bench/cpu.json; none with --quick)",
+    )
     parser.add_argument("--threads", type=int, default=Settings.threads)
     args = parser.parse_args(argv)
     if args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
-    settings = Settings(warmup=1, steps=3, threads=args.threads) if args.quick else Settings(threads=args.threads)
+    settings = (
+        Settings(warmup=1, steps=3, threads=args.threads)
+        if args.quick
+        else Settings(threads=args.threads)
+    )
     shapes = QUICK_SHAPES if args.quick else SHAPES
     out = args.out if args.out or args.quick else RESULT
 
@@ -255,8 +327,14 @@ def main(argv: list[str] | None = None) -> dict:
     start = time.perf_counter()
     rows = run(settings, shapes)
     report = {
-        "command": " ".join(["python -m probing_rnns.bench", *(sys.argv[1:] if argv is None else argv)]),
-        "environment": {**environment(settings), "loadavg_before": load_before, "loadavg_after": os.getloadavg()},
+        "command": " ".join(
+            ["python -m probing_rnns.bench", *(sys.argv[1:] if argv is None else argv)]
+        ),
+        "environment": {
+            **environment(settings),
+            "loadavg_before": load_before,
+            "loadavg_after": os.getloadavg(),
+        },
         "settings": asdict(settings),
         "shapes": {name: asdict(shape) for name, shape in shapes.items()},
         "seconds": round(time.perf_counter() - start, 1),
@@ -264,7 +342,10 @@ def main(argv: list[str] | None = None) -> dict:
         "ratios": ratios(rows),
     }
     print(table(rows))
-    print(f"load average (1, 5, 15 min) before {load_before}, after {report['environment']['loadavg_after']}")
+    print(
+        f"load average (1, 5, 15 min) before {load_before}, "
+        f"after {report['environment']['loadavg_after']}"
+    )
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
@@ -275,7 +356,9 @@ def main(argv: list[str] | None = None) -> dict:
 def load(path: Path = RESULT) -> dict:
     """The committed benchmark report (results/bench/cpu.json)."""
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: run `python -m probing_rnns.bench` to measure and write it")
+        raise FileNotFoundError(
+            f"{path} is missing: run `python -m probing_rnns.bench` to measure and write it"
+        )
     return json.loads(path.read_text())
 
 

@@ -51,7 +51,9 @@ def brevity_penalty(hyp_len: int, ref_len: int) -> float:
     return math.exp(1 - ref_len / hyp_len) if hyp_len > 0 else 0.0
 
 
-def _score(counts: list[int], totals: list[int], hyp_len: int, ref_len: int, effective_order: bool) -> BleuScore:
+def _score(
+    counts: list[int], totals: list[int], hyp_len: int, ref_len: int, effective_order: bool
+) -> BleuScore:
     """Combine the statistics into BLEU, mirroring sacrebleu's `BLEU.compute_bleu`."""
     bp = brevity_penalty(hyp_len, ref_len)
     precisions = [0.0] * len(counts)
@@ -75,10 +77,15 @@ def _score(counts: list[int], totals: list[int], hyp_len: int, ref_len: int, eff
     return BleuScore(score, precisions, bp, hyp_len, ref_len, counts, totals)
 
 
-def corpus_bleu(hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]], max_n: int = 4) -> BleuScore:
+def corpus_bleu(
+    hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]], max_n: int = 4
+) -> BleuScore:
     """말뭉치 (corpus) BLEU with one tokenized reference per tokenized hypothesis."""
     if len(hypotheses) != len(references):
-        raise ValueError(f"got {len(hypotheses)} hypotheses but {len(references)} references; need one reference each")
+        raise ValueError(
+            f"got {len(hypotheses)} hypotheses but {len(references)} references; "
+            "need one reference each"
+        )
     counts, totals = [0] * max_n, [0] * max_n
     for hyp, ref in zip(hypotheses, references):
         c, t = _match_stats(hyp, ref, max_n)
@@ -90,6 +97,7 @@ def corpus_bleu(hypotheses: Sequence[Sequence[str]], references: Sequence[Sequen
 
 
 def sentence_bleu(hypothesis: Sequence[str], reference: Sequence[str], max_n: int = 4) -> BleuScore:
-    """BLEU of one sentence; like sacrebleu, it averages only over orders the hypothesis is long enough for."""
+    """BLEU of one sentence; like sacrebleu, it averages only over orders the hypothesis is long
+    enough for."""
     counts, totals = _match_stats(hypothesis, reference, max_n)
     return _score(counts, totals, len(hypothesis), len(reference), effective_order=True)

@@ -26,7 +26,8 @@ State = tuple[Tensor, ...]
 
 
 class RecurrentCell(nn.Module):
-    """Weights `W_ih (G·H, I)`, `W_hh (G·H, H)` and biases for G gate blocks, as in torch.nn.*Cell."""
+    """Weights `W_ih (G·H, I)`, `W_hh (G·H, H)` and biases for G gate blocks, as in
+    torch.nn.*Cell."""
 
     num_gates: int
     state_size: int  # 1 for (h,), 2 for (h, c)
@@ -51,13 +52,16 @@ class RecurrentCell(nn.Module):
         return tuple(like.new_zeros(batch_size, hidden_size) for _ in range(cls.state_size))
 
     @classmethod
-    def step(cls, x: Tensor, state: State, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor) -> State:
+    def step(
+        cls, x: Tensor, state: State, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor
+    ) -> State:
         """One time step: x (B, I) and the state → the new state."""
         return cls.update(x @ w_ih.T + b_ih, state[0] @ w_hh.T + b_hh, state)
 
     @staticmethod
     def update(xw: Tensor, hw: Tensor, state: State) -> State:
-        """xw = W_ih x + b_ih and hw = W_hh h + b_hh, each (B, G·H), and the state → the new state."""
+        """xw = W_ih x + b_ih and hw = W_hh h + b_hh, each (B, G·H), and the state → the new
+        state."""
         raise NotImplementedError
 
 
@@ -72,7 +76,8 @@ class RNNCell(RecurrentCell):
 
 
 class LSTMCell(RecurrentCell):
-    """Input, forget, cell and output gates; the cell state c carries memory additively (Hochreiter & Schmidhuber, 1997)."""
+    """Three gates (input i, forget f, output o) and a candidate g for the cell state c, which
+    carries memory additively (Hochreiter & Schmidhuber, 1997)."""
 
     num_gates, state_size = 4, 2
 
@@ -112,7 +117,11 @@ Step = Callable[[Tensor, State], State]  # step(x_t (B, ·), state) -> state
 
 
 def unroll(
-    step: Step, xs: Sequence[Tensor], state: State, mask: Tensor | None = None, reverse: bool = False
+    step: Step,
+    xs: Sequence[Tensor],
+    state: State,
+    mask: Tensor | None = None,
+    reverse: bool = False,
 ) -> tuple[Tensor, State]:
     """Run `step` over time: xs, T inputs (B, ·) → outputs (B, T, H) and the final state.
 
@@ -137,12 +146,14 @@ def unroll(
 
 @dataclass(frozen=True)
 class Speedups:
-    """How a layer runs its loop; each switch is one step from the naive loop to the fast one (chapter 18)."""
+    """How a layer runs its loop; each switch is one step from the naive loop to the fast one
+    (chapter 18)."""
 
     fused_gates: bool = True  # one matmul for all G gates, not one (B, H) matmul per gate
     precompute_input: bool = True  # W_ih x + b_ih for all T steps in one matmul before the loop
     unbind: bool = True  # split x into T steps once (x.unbind(1)), not x[:, t] per step
-    manual_backward: bool = False  # LSTM only: backpropagation through time written by hand (LSTMThroughTime)
+    # LSTM only: backpropagation through time written by hand (LSTMThroughTime)
+    manual_backward: bool = False
 
 
 VARIANTS = {  # the path of chapter 18, each variant adding one switch
@@ -156,7 +167,9 @@ VARIANTS = {  # the path of chapter 18, each variant adding one switch
 
 def per_gate_linear(x: Tensor, w: Tensor, b: Tensor, num_gates: int) -> Tensor:
     """x @ w.T + b one gate block at a time: G small matmuls where one would do (the naive way)."""
-    return torch.cat([x @ w_g.T + b_g for w_g, b_g in zip(w.chunk(num_gates), b.chunk(num_gates))], dim=-1)
+    return torch.cat(
+        [x @ w_g.T + b_g for w_g, b_g in zip(w.chunk(num_gates), b.chunk(num_gates))], dim=-1
+    )
 
 
 def run_direction(
@@ -168,7 +181,8 @@ def run_direction(
     reverse: bool,
     speedups: Speedups,
 ) -> tuple[Tensor, State]:
-    """One direction of one layer: x (B, T, I) → outputs (B, T, H) and the final state, computed as `speedups` says."""
+    """One direction of one layer: x (B, T, I) → outputs (B, T, H) and the final state, computed as
+    `speedups` says."""
     w_ih, w_hh, b_ih, b_hh = weights
 
     def linear(v: Tensor, w: Tensor, b: Tensor) -> Tensor:  # v (…, K) → (…, G·H)
@@ -192,20 +206,24 @@ class LSTMThroughTime(torch.autograd.Function):
     """The LSTM over a sequence, with backpropagation through time (BPTT) written by hand.
 
     Forward runs the shared `unroll` (autograd is off inside a Function, so no graph is built) and
-    keeps each step's gate activations. Backward walks the steps in reverse through the chain rule of
-    one LSTM step. As with the input projection, whatever does not depend on the incoming gradient is
-    computed for all steps at once before the loop, and dL/dW_hh = Σ_t δ_tᵀ h_{t−1} after it.
+    keeps each step's gate activations. Backward walks the steps in reverse through the chain rule
+    of one LSTM step. As with the input projection, whatever does not depend on the incoming
+    gradient is computed for all steps at once before the loop, and dL/dW_hh = Σ_t δ_tᵀ h_{t−1}
+    after it.
     """
 
     @staticmethod
-    def forward(ctx, xw, h0, c0, w_hh, b_hh, mask, reverse):  # xw (B, T, 4H) = W_ih x + b_ih; h0, c0 (B, H)
+    def forward(ctx, xw, h0, c0, w_hh, b_hh, mask, reverse):
+        # xw (B, T, 4H) = W_ih x + b_ih; h0, c0 (B, H)
         H = h0.shape[1]
-        saved = []  # per step, in reading order: activations i, f, g, o (B, 4H), h_{t−1}, c_{t−1}, tanh c_t
+        # per step, in reading order: activations i, f, g, o (B, 4H), h_{t−1}, c_{t−1}, tanh c_t
+        saved = []
 
         def step(xw_t: Tensor, state: State) -> State:
             h, c = state
             gates = torch.addmm(xw_t, h, w_hh.T)  # (B, 4H) pre-activations: xw_t holds both biases
-            acts = torch.sigmoid(gates)  # i, f, o; the candidate g's block is overwritten with its tanh
+            # i, f, o; the candidate g's block is overwritten with its tanh
+            acts = torch.sigmoid(gates)
             acts[:, 2 * H : 3 * H] = torch.tanh(gates[:, 2 * H : 3 * H])
             i, f, g, o = acts.chunk(4, dim=1)  # each (B, H)
             c_new = f * c + i * g
@@ -214,7 +232,8 @@ class LSTMThroughTime(torch.autograd.Function):
             return o * tanh_c, c_new
 
         out, (h, c) = unroll(step, (xw + b_hh).unbind(1), (h0, c0), mask, reverse)
-        acts, h_prev, c_prev, tanh_c = (torch.stack(s) for s in zip(*saved))  # (T, B, 4H), 3 × (T, B, H)
+        # (T, B, 4H), 3 × (T, B, H)
+        acts, h_prev, c_prev, tanh_c = (torch.stack(s) for s in zip(*saved))
         ctx.save_for_backward(acts, h_prev, c_prev, tanh_c, w_hh, mask)
         ctx.reverse = reverse
         return out, h, c
@@ -225,14 +244,17 @@ class LSTMThroughTime(torch.autograd.Function):
         acts, h_prev, c_prev, tanh_c, w_hh, mask = ctx.saved_tensors
         T, H = acts.shape[0], h_prev.shape[2]
         i, f, g, o = acts.chunk(4, dim=2)  # each (T, B, H)
-        # Before the loop, for all steps: each gate's pre-activation gradient is (dc or dh) × its partner ×
-        # its activation's derivative (σ' = σ(1 − σ), tanh' = 1 − tanh²) — only dc and dh come from the loop.
+        # Before the loop, for all steps: each gate's pre-activation gradient is (dc or dh) × its
+        # partner × its activation's derivative (σ' = σ(1 − σ), tanh' = 1 − tanh²) — only dc and dh
+        # come from the loop.
         slope = acts * (1 - acts)  # (T, B, 4H)
         slope[..., 2 * H : 3 * H] = 1 - g * g
-        partner = torch.cat([g, c_prev, i, tanh_c], dim=2) * slope  # i ← dc·g, f ← dc·c, g ← dc·i, o ← dh·tanh c
+        # i ← dc·g, f ← dc·c, g ← dc·i, o ← dh·tanh c
+        partner = torch.cat([g, c_prev, i, tanh_c], dim=2) * slope
         through_tanh = o * (1 - tanh_c * tanh_c)  # dh → dc through h = o · tanh(c)
         keep = None if mask is None else mask.to(d_out.dtype)  # (B, T)
-        d_outs, deltas = d_out.unbind(1), []  # T × (B, H) in time order; δ (B, 4H) per step, last step first
+        # T × (B, H) in time order; δ (B, 4H) per step, last step first
+        d_outs, deltas = d_out.unbind(1), []
         for k in reversed(range(T)):  # k: reading order
             t = T - 1 - k if ctx.reverse else k
             dh, dc = d_h + d_outs[t], d_c  # reaching this step's new state
@@ -242,7 +264,8 @@ class LSTMThroughTime(torch.autograd.Function):
             dc = torch.addcmul(dc, dh, through_tanh[k])
             delta = torch.cat([dc, dc, dc, dh], dim=1) * partner[k]  # (B, 4H)
             deltas.append(delta)
-            d_h, d_c = delta @ w_hh, dc * f[k]  # to h_{t−1} (through every gate) and c_{t−1} (through f)
+            # to h_{t−1} (through every gate) and c_{t−1} (through f)
+            d_h, d_c = delta @ w_hh, dc * f[k]
             if keep is not None:
                 d_h, d_c = d_h + skip_h, d_c + skip_c
         deltas = torch.stack(deltas[::-1])  # (T, B, 4H), reading order
@@ -252,10 +275,12 @@ class LSTMThroughTime(torch.autograd.Function):
 
 
 class Recurrent(nn.Module):
-    """A multi-layer, optionally bidirectional recurrent layer built on `cell`; mirrors torch.nn.RNN/LSTM/GRU.
+    """A multi-layer, optionally bidirectional recurrent layer built on `cell`; mirrors
+    torch.nn.RNN/LSTM/GRU.
 
-    `variant` names how the loop computes (a key of VARIANTS; all give the same numbers). The default,
-    "unbind", is the fastest measured (results/bench/cpu.json; the LSTM's hand-written backward ties with it).
+    `variant` names how the loop computes (a key of VARIANTS; all give the same numbers). The
+    default, "unbind", is the fastest measured (results/bench/cpu.json; the LSTM's hand-written
+    backward ties with it).
     """
 
     cell: type[RecurrentCell]
@@ -275,7 +300,9 @@ class Recurrent(nn.Module):
             raise ValueError(f"unknown variant {variant!r}; choose from {list(VARIANTS)}")
         self.variant, self.speedups = variant, VARIANTS[variant]
         if self.speedups.manual_backward and self.cell is not LSTMCell:
-            raise ValueError(f"the hand-written backward is for the LSTM only, not {self.cell.__name__}")
+            raise ValueError(
+                f"the hand-written backward is for the LSTM only, not {self.cell.__name__}"
+            )
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bidirectional, self.batch_first, self.dropout = bidirectional, batch_first, dropout
         self.directions = ["", "_reverse"] if bidirectional else [""]
@@ -283,17 +310,25 @@ class Recurrent(nn.Module):
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * len(self.directions)
             for sfx in self.directions:
-                self.register_parameter(f"weight_ih_l{layer}{sfx}", nn.Parameter(torch.empty(gh, layer_input)))
-                self.register_parameter(f"weight_hh_l{layer}{sfx}", nn.Parameter(torch.empty(gh, hidden_size)))
+                self.register_parameter(
+                    f"weight_ih_l{layer}{sfx}", nn.Parameter(torch.empty(gh, layer_input))
+                )
+                self.register_parameter(
+                    f"weight_hh_l{layer}{sfx}", nn.Parameter(torch.empty(gh, hidden_size))
+                )
                 self.register_parameter(f"bias_ih_l{layer}{sfx}", nn.Parameter(torch.empty(gh)))
                 self.register_parameter(f"bias_hh_l{layer}{sfx}", nn.Parameter(torch.empty(gh)))
         reset_uniform(self.parameters(), hidden_size)
 
     def weights(self, layer: int, sfx: str) -> list[Tensor]:
-        return [getattr(self, f"{name}_l{layer}{sfx}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        return [
+            getattr(self, f"{name}_l{layer}{sfx}")
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        ]
 
     def forward(self, x: Tensor, state=None, mask: Tensor | None = None):
-        """x (B, T, I) → output (B, T, D·H), and h_n (L·D, B, H) — or (h_n, c_n) for LSTM — as torch.nn returns.
+        """x (B, T, I) → output (B, T, D·H), and h_n (L·D, B, H) — or (h_n, c_n) for LSTM — as
+        torch.nn returns.
 
         `state` is torch.nn's initial state (zeros if None); `mask` (B, T) marks real tokens.
         """
@@ -302,7 +337,9 @@ class Recurrent(nn.Module):
             mask = None if mask is None else mask.transpose(0, 1)
         B = x.shape[0]
         if state is None:
-            init = [self.cell.zero_state(B, self.hidden_size, x)] * (self.num_layers * len(self.directions))
+            init = [self.cell.zero_state(B, self.hidden_size, x)] * (
+                self.num_layers * len(self.directions)
+            )
         else:
             per_part = state if isinstance(state, tuple) else (state,)  # each (L·D, B, H)
             init = list(zip(*(s.unbind(0) for s in per_part)))
@@ -314,7 +351,9 @@ class Recurrent(nn.Module):
             for d, sfx in enumerate(self.directions):
                 start = init[layer * len(self.directions) + d]
                 weights = self.weights(layer, sfx)
-                out, final = run_direction(self.cell, x, start, weights, mask, reverse=d == 1, speedups=self.speedups)
+                out, final = run_direction(
+                    self.cell, x, start, weights, mask, reverse=d == 1, speedups=self.speedups
+                )
                 outs.append(out)
                 finals.append(final)
             x = torch.cat(outs, dim=-1)  # (B, T, D·H)

@@ -25,7 +25,9 @@ DATA_SEED = 0  # every task draws its splits and subsets with this seed, whateve
 SHA256 = {
     "nsmc/ratings_train.txt.gz": "e03b7d14e9e41be8d464a28057cd25d7396c53e67aa7fd5f7e552c59b0ee2940",
     "nsmc/ratings_test.txt.gz": "8ac9f64052f11dbf6ae0acb5e038f03d90a76f0eda7820cfb3a92d02edfcebda",
-    "tatoeba_kor_eng/kor.txt.gz": "6c9d8de3e500306997e4083274fb0038ef521651ffb2b7923e4e607a59d09dbc",
+    "tatoeba_kor_eng/kor.txt.gz": (
+        "6c9d8de3e500306997e4083274fb0038ef521651ffb2b7923e4e607a59d09dbc"
+    ),
 }
 
 T = TypeVar("T")
@@ -111,22 +113,30 @@ def load_nsmc(split: str = "train", drop_empty: bool = True) -> list[Review]:
 @lru_cache(maxsize=None)
 def _tatoeba_pairs() -> tuple[Pair, ...]:
     lines = read_verified("tatoeba_kor_eng/kor.txt.gz").splitlines()
-    return tuple(Pair(ko=ko, en=en, attribution=credit) for en, ko, credit in (l.split("\t") for l in lines))
+    return tuple(
+        Pair(ko=ko, en=en, attribution=credit)
+        for en, ko, credit in (line.split("\t") for line in lines)
+    )
 
 
 def load_tatoeba_ko_en() -> list[Pair]:
-    """All 5,749 Korean–English pairs, in file order (sorted by English length: shuffle before splitting).
+    """All 5,749 Korean–English pairs, in file order (sorted by English length: shuffle before
+    splitting).
 
     Credit: Tatoeba (tatoeba.org) and www.manythings.org/anki, CC BY 2.0 FR.
     """
     return list(_tatoeba_pairs())
 
 
-def train_val_split(items: Sequence[T], val_size: int | float = 0.1, seed: int = 0) -> tuple[list[T], list[T]]:
+def train_val_split(
+    items: Sequence[T], val_size: int | float = 0.1, seed: int = 0
+) -> tuple[list[T], list[T]]:
     """Shuffle `items` with `seed` and cut off a validation part (a count, or a fraction if < 1)."""
     n_val = round(len(items) * val_size) if isinstance(val_size, float) else val_size
     if not 0 < n_val < len(items):
-        raise ValueError(f"val_size={val_size} leaves no training or no validation items (n={len(items)})")
+        raise ValueError(
+            f"val_size={val_size} leaves no training or no validation items (n={len(items)})"
+        )
     shuffled = list(items)
     random.Random(seed).shuffle(shuffled)
     return shuffled[n_val:], shuffled[:n_val]
@@ -158,8 +168,9 @@ def linked_groups(items: Sequence[T], keys: Sequence[Callable[[T], Hashable]]) -
     return list(groups.values())
 
 
-def group_split(items: Sequence[T], keys: Sequence[Callable[[T], Hashable]], sizes: Sequence[int],
-                seed: int = 0) -> list[list[T]]:
+def group_split(
+    items: Sequence[T], keys: Sequence[Callable[[T], Hashable]], sizes: Sequence[int], seed: int = 0
+) -> list[list[T]]:
     """Cut `items` into parts of exactly `sizes` items plus the rest, keeping `linked_groups` whole.
 
     The groups are shuffled with `seed`, and each goes into the first part it still fits in (or the

@@ -65,7 +65,7 @@ def _math(text: str) -> str:
             out.append(escape(word.group()))
             i += len(word.group())
         elif text[i] in "_^":
-            group = re.match(r"\{([^}]*)\}|(.)", text[i + 1:])
+            group = re.match(r"\{([^}]*)\}|(.)", text[i + 1 :])
             inner = group.group(1) if group.group(1) is not None else group.group(2)
             shift = "sub" if text[i] == "_" else "super"
             out.append(f'<tspan font-size="72%" baseline-shift="{shift}">{_math(inner)}</tspan>')
@@ -81,6 +81,7 @@ def _math(text: str) -> str:
 
 def markup(text: str) -> str:
     """A label as SVG text: `$…$` is math (see `_math`), `[[role:…]]` colours its content."""
+
     def coloured(match: re.Match) -> str:
         inner = markup(match.group(2))
         return f'<tspan fill="{PALETTE[match.group(1)].stroke}" font-weight="bold">{inner}</tspan>'
@@ -104,45 +105,96 @@ class Svg:
         self.width, self.height, self.title = width, height, title
         self.parts: list[str] = []
 
-    def text(self, x: float, y: float, label: str, size: float = 14, color: str = INK,
-             anchor: str = "middle", bold: bool = False) -> None:
+    def text(
+        self,
+        x: float,
+        y: float,
+        label: str,
+        size: float = 14,
+        color: str = INK,
+        anchor: str = "middle",
+        bold: bool = False,
+    ) -> None:
         weight = ' font-weight="bold"' if bold else ""
-        self.parts.append(f'<text x="{x:g}" y="{y:g}" font-size="{size * TEXT_SCALE:.4g}" '
-                          f'fill="{color}" text-anchor="{anchor}" dominant-baseline="central"'
-                          f'{weight}>{markup(label)}</text>')
+        self.parts.append(
+            f'<text x="{x:g}" y="{y:g}" font-size="{size * TEXT_SCALE:.4g}" '
+            f'fill="{color}" text-anchor="{anchor}" dominant-baseline="central"'
+            f"{weight}>{markup(label)}</text>"
+        )
 
-    def box(self, cx: float, cy: float, w: float, h: float, label: str = "",
-            role: Role | str = OPERATION, size: float = 14, dashed: bool = False, radius: float = 7,
-            bold: bool = False, sub: str = "", line: float = 1.8) -> None:
+    def box(
+        self,
+        cx: float,
+        cy: float,
+        w: float,
+        h: float,
+        label: str = "",
+        role: Role | str = OPERATION,
+        size: float = 14,
+        dashed: bool = False,
+        radius: float = 7,
+        bold: bool = False,
+        sub: str = "",
+        line: float = 1.8,
+    ) -> None:
         """A rounded box centred at (cx, cy); `sub` is a smaller second line under the label."""
         role = PALETTE[role] if isinstance(role, str) else role
         dash = ' stroke-dasharray="5 4"' if dashed else ""
-        self.parts.append(f'<rect x="{cx - w / 2:g}" y="{cy - h / 2:g}" width="{w:g}" '
-                          f'height="{h:g}" rx="{radius:g}" fill="{role.fill}" '
-                          f'stroke="{role.stroke}" stroke-width="{line:g}"{dash}/>')
+        self.parts.append(
+            f'<rect x="{cx - w / 2:g}" y="{cy - h / 2:g}" width="{w:g}" '
+            f'height="{h:g}" rx="{radius:g}" fill="{role.fill}" '
+            f'stroke="{role.stroke}" stroke-width="{line:g}"{dash}/>'
+        )
         if sub:
             self.text(cx, cy - size * 0.55, label, size, INK, bold=bold)
             self.text(cx, cy + size * 0.65, sub, size * 0.82, INK)
         elif label:
             self.text(cx, cy, label, size, INK, bold=bold)
 
-    def circle(self, cx: float, cy: float, r: float, label: str = "", role: Role | str = OPERATION,
-               size: float = 16) -> None:
+    def circle(
+        self,
+        cx: float,
+        cy: float,
+        r: float,
+        label: str = "",
+        role: Role | str = OPERATION,
+        size: float = 16,
+    ) -> None:
         role = PALETTE[role] if isinstance(role, str) else role
-        self.parts.append(f'<circle cx="{cx:g}" cy="{cy:g}" r="{r:g}" fill="{role.fill}" '
-                          f'stroke="{role.stroke}" stroke-width="1.8"/>')
+        self.parts.append(
+            f'<circle cx="{cx:g}" cy="{cy:g}" r="{r:g}" fill="{role.fill}" '
+            f'stroke="{role.stroke}" stroke-width="1.8"/>'
+        )
         if label:
             self.text(cx, cy, label, size, INK)
 
-    def frame(self, x: float, y: float, w: float, h: float, color: str = FRAME, fill: str = "none",
-              dashed: bool = False, radius: float = 12) -> None:
+    def frame(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        color: str = FRAME,
+        fill: str = "none",
+        dashed: bool = False,
+        radius: float = 12,
+    ) -> None:
         """A plain rectangle (x, y: top left) that groups other shapes."""
         dash = ' stroke-dasharray="6 5"' if dashed else ""
-        self.parts.append(f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" rx="{radius:g}" '
-                          f'fill="{fill}" stroke="{color}" stroke-width="1.5"{dash}/>')
+        self.parts.append(
+            f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" rx="{radius:g}" '
+            f'fill="{fill}" stroke="{color}" stroke-width="1.5"{dash}/>'
+        )
 
-    def arrow(self, points: list[tuple[float, float]], color: str = INK, width: float = 1.8,
-              dashed: bool = False, head: bool = True, halo: bool = False) -> None:
+    def arrow(
+        self,
+        points: list[tuple[float, float]],
+        color: str = INK,
+        width: float = 1.8,
+        dashed: bool = False,
+        head: bool = True,
+        halo: bool = False,
+    ) -> None:
         """A polyline through `points` with an arrowhead at the last one; `halo` draws a white edge
         under it (so that it reads as passing over the lines it crosses)."""
         points = list(points)
@@ -155,21 +207,29 @@ class Svg:
         path = " ".join(f"{x:g},{y:g}" for x, y in points)
         dash = f' stroke-dasharray="{4 + 2 * width:g} {3 + width:g}"' if dashed else ""
         if halo:
-            self.parts.append(f'<polyline points="{path}" fill="none" stroke="{PAPER}" '
-                              f'stroke-width="{width + 6:g}" stroke-linejoin="round"/>')
-        self.parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" '
-                          f'stroke-width="{width:g}" stroke-linejoin="round"{dash}/>')
+            self.parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{PAPER}" '
+                f'stroke-width="{width + 6:g}" stroke-linejoin="round"/>'
+            )
+        self.parts.append(
+            f'<polyline points="{path}" fill="none" stroke="{color}" '
+            f'stroke-width="{width:g}" stroke-linejoin="round"{dash}/>'
+        )
         if head:
             px, py = -uy, ux
             tip, half = (x1, y1), size * 0.45
             base = (x1 - ux * size, y1 - uy * size)
-            corners = [tip, (base[0] + px * half, base[1] + py * half),
-                       (base[0] - px * half, base[1] - py * half)]
+            corners = [
+                tip,
+                (base[0] + px * half, base[1] + py * half),
+                (base[0] - px * half, base[1] - py * half),
+            ]
             path = " ".join(f"{x:g},{y:g}" for x, y in corners)
             self.parts.append(f'<polygon points="{path}" fill="{color}"/>')
 
-    def legend(self, x: float, y: float, roles: list[str], size: float = 12.5,
-               step: float = 0) -> None:
+    def legend(
+        self, x: float, y: float, roles: list[str], size: float = 12.5, step: float = 0
+    ) -> None:
         """A row of colour chips with each role's name, from (x, y)."""
         for key in roles:
             role = PALETTE[key]
@@ -178,17 +238,20 @@ class Svg:
             x += step or 40 + 13 * len(role.name)
 
     def render(self) -> str:
-        head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
-                f'width="{self.width}" height="{self.height}" font-family="{FONTS}" role="img">\n'
-                f"<title>{escape(self.title)}</title>\n"
-                f'<rect x="1" y="1" width="{self.width - 2}" height="{self.height - 2}" rx="14" '
-                f'fill="{PAPER}" '
-                f'stroke="{FRAME}" stroke-width="1.5"/>\n')
+        head = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
+            f'width="{self.width}" height="{self.height}" font-family="{FONTS}" role="img">\n'
+            f"<title>{escape(self.title)}</title>\n"
+            f'<rect x="1" y="1" width="{self.width - 2}" height="{self.height - 2}" rx="14" '
+            f'fill="{PAPER}" '
+            f'stroke="{FRAME}" stroke-width="1.5"/>\n'
+        )
         return head + "\n".join(self.parts) + "\n</svg>\n"
 
 
-def _gate(svg: Svg, cx: float, cy: float, role: str, name: str, formula: str,
-          w: float = 94) -> None:
+def _gate(
+    svg: Svg, cx: float, cy: float, role: str, name: str, formula: str, w: float = 94
+) -> None:
     svg.box(cx, cy, w, 52, name, role, size=13.5, sub=formula, bold=True)
 
 
@@ -254,7 +317,14 @@ def gru_cell() -> Svg:
     hidden, update = _colour("hidden"), _colour("update_gate")
     svg.frame(112, 48, 580, 304)
     svg.text(680, 340, "GRU 셀 (시점 t)", 12.5, MUTED, anchor="end")
-    svg.text(390, 24, "은닉 상태 경로: $z_t$ ≈ 1이면 $h_{t-1}$이 거의 그대로 넘어갑니다", 14, hidden, bold=True)
+    svg.text(
+        390,
+        24,
+        "은닉 상태 경로: $z_t$ ≈ 1이면 $h_{t-1}$이 거의 그대로 넘어갑니다",
+        14,
+        hidden,
+        bold=True,
+    )
     # the hidden state path: h_{t-1} → ⊙ z → + (1−z)⊙n → h_t
     svg.text(52, 84, "$h_{t-1}$", 17, hidden)
     svg.text(738, 84, "$h_t$", 17, hidden)
@@ -324,17 +394,36 @@ def cells_compare() -> Svg:
             svg.arrow([(20, y - 29), (760, y - 29)], FRAME, 1, head=False)
     _chips(svg, left, 85, [("hidden", "$h_t$ 은닉"), ("cell", "$c_t$ 셀")])
     _chips(svg, right, 85, [("hidden", "$h_t$ 은닉")])
-    _chips(svg, left, 143, [("input_gate", "$i_t$ 입력"), ("forget_gate", "$f_t$ 망각"),
-                            ("output_gate", "$o_t$ 출력")])
+    _chips(
+        svg,
+        left,
+        143,
+        [
+            ("input_gate", "$i_t$ 입력"),
+            ("forget_gate", "$f_t$ 망각"),
+            ("output_gate", "$o_t$ 출력"),
+        ],
+    )
     _chips(svg, right, 143, [("reset_gate", "$r_t$ 리셋"), ("update_gate", "$z_t$ 업데이트")])
     _chips(svg, left, 201, [("candidate", "$g_t$ = tanh(…)")])
     _chips(svg, right, 201, [("candidate", "$n_t$ = tanh(…)")])
     svg.text(right + 150, 201, "$r_t$로 거른 $h_{t-1}$을 봄", 12.5, MUTED, anchor="start")
-    svg.text(left, 259, "$c_t$ = [[forget_gate:$f_t$]] ⊙ $c_{t-1}$ + [[input_gate:$i_t$]] ⊙ "
-             "[[candidate:$g_t$]]", 15, anchor="start")
-    svg.text(right, 259, "$h_t$ = [[update_gate:$z_t$]] ⊙ $h_{t-1}$ + "
-             "(1 − [[update_gate:$z_t$]]) ⊙ "
-             "[[candidate:$n_t$]]", 15, anchor="start")
+    svg.text(
+        left,
+        259,
+        "$c_t$ = [[forget_gate:$f_t$]] ⊙ $c_{t-1}$ + [[input_gate:$i_t$]] ⊙ [[candidate:$g_t$]]",
+        15,
+        anchor="start",
+    )
+    svg.text(
+        right,
+        259,
+        "$h_t$ = [[update_gate:$z_t$]] ⊙ $h_{t-1}$ + "
+        "(1 − [[update_gate:$z_t$]]) ⊙ "
+        "[[candidate:$n_t$]]",
+        15,
+        anchor="start",
+    )
     svg.text(left, 317, "$h_t$ = [[output_gate:$o_t$]] ⊙ tanh($c_t$)", 15, anchor="start")
     svg.text(right, 317, "$h_t$ 그대로 (출력 게이트 없음)", 15, anchor="start")
     svg.text(left, 375, "4H × E: i, f, g, o 네 묶음", 14, anchor="start")
@@ -355,8 +444,8 @@ def _chain(svg: Svg, y: float, role: str, symbol: str, xs: list[float], inputs: 
 
 
 def _gradient_path(svg: Svg, y: float, xs: list[float], widths: list[float], label: str) -> None:
-    """Red arrows right to left above the chain, as thick as the gradient is large, each labelled.
-    """
+    """Red arrows right to left above the chain, as thick as the gradient is large, each
+    labelled."""
     red = _colour("gradient")
     ends = [xs[-1] + 95] + xs[::-1]
     for k, width in enumerate(widths):
@@ -367,26 +456,58 @@ def _gradient_path(svg: Svg, y: float, xs: list[float], widths: list[float], lab
 def bptt() -> Svg:
     """The unrolled RNN with the gradient flowing back (thinner at each step), and the LSTM's
     cell-state path."""
-    svg = Svg(780, 470, "시간 펼침 역전파: RNN의 기울기는 시점마다 줄고, LSTM의 셀 상태 경로는 망각 게이트만 곱합니다")
+    svg = Svg(
+        780,
+        470,
+        "시간 펼침 역전파: RNN의 기울기는 시점마다 줄고, "
+        "LSTM의 셀 상태 경로는 망각 게이트만 곱합니다",
+    )
     red, xs = _colour("gradient"), [130, 250, 370, 490, 610]
-    svg.text(24, 26, "RNN: 한 시점 거슬러 갈 때마다 야코비 행렬 $J_s$ = diag(1 − $h_s^2$) $W_{hh}$를 곱합니다",
-             14, anchor="start", bold=True)
+    svg.text(
+        24,
+        26,
+        "RNN: 한 시점 거슬러 갈 때마다 야코비 행렬 $J_s$ = diag(1 − $h_s^2$) $W_{hh}$를 곱합니다",
+        14,
+        anchor="start",
+        bold=True,
+    )
     _chain(svg, 140, "hidden", "h", xs, inputs=True)
     svg.box(722, 140, 50, 36, "$L$", "gradient", size=16)
     svg.arrow([(639, 140), (697, 140)], INK, 1.8)
     _gradient_path(svg, 88, xs, [7, 4.6, 2.8, 1.6, 0.9], "× $J_s$")
-    svg.text(24, 240, "멀리 있는 $x_1$에 닿는 기울기가 가장 작습니다(기울기 소실). 곱이 1보다 크면 거꾸로 폭주합니다.",
-             13, red, anchor="start")
+    svg.text(
+        24,
+        240,
+        "멀리 있는 $x_1$에 닿는 기울기가 가장 작습니다(기울기 소실). "
+        "곱이 1보다 크면 거꾸로 폭주합니다.",
+        13,
+        red,
+        anchor="start",
+    )
     svg.arrow([(16, 266), (764, 266)], FRAME, 1.2, head=False)
-    svg.text(24, 296, "LSTM의 셀 상태 경로: diag([[forget_gate:$f_s$]])만 곱합니다. 행렬 곱도 tanh 미분도 없습니다",
-             14, anchor="start", bold=True)
+    svg.text(
+        24,
+        296,
+        "LSTM의 셀 상태 경로: diag([[forget_gate:$f_s$]])만 곱합니다. "
+        "행렬 곱도 tanh 미분도 없습니다",
+        14,
+        anchor="start",
+        bold=True,
+    )
     _chain(svg, 400, "cell", "c", xs, inputs=False)
     svg.box(722, 400, 50, 36, "$L$", "gradient", size=16)
     svg.arrow([(639, 400), (697, 400)], INK, 1.8, dashed=True)
     svg.text(668, 420, "$h_T$를 거쳐", 11.5, MUTED)
     _gradient_path(svg, 348, xs, [7, 6.4, 5.8, 5.2, 4.6], "× [[forget_gate:$f_s$]]")
-    svg.text(24, 448, "망각 게이트 $f_s$가 1에 가까우면 기울기가 덜 줄어듭니다. $f_s$가 작으면 여기서도 줄어듭니다.",
-             13, red, anchor="start")
+    svg.text(
+        24,
+        448,
+        "망각 게이트 $f_s$가 1에 가까우면 기울기가 덜 줄어듭니다. "
+        "$f_s$가 작으면 여기서도 줄어듭니다.",
+        13,
+        red,
+        anchor="start",
+    )
     return svg
 
 
@@ -413,12 +534,23 @@ def _bidirectional_layer(svg: Svg, y: float, xs: list[float], first: int, label:
 def bidirectional_stacked() -> Svg:
     """Two bidirectional layers: each step's two directions concatenated feed the next layer; h_n's
     order."""
-    svg = Svg(820, 520, "양방향 층 두 개: 시점마다 두 방향을 이어 붙여 윗층에 넘기고, 최종 상태는 h_n에 층·방향 순서로")
+    svg = Svg(
+        820,
+        520,
+        "양방향 층 두 개: 시점마다 두 방향을 이어 붙여 윗층에 넘기고, "
+        "최종 상태는 h_n에 층·방향 순서로",
+    )
     xs = [270, 400, 530, 660]
     svg.text(24, 24, "→ 정방향: $t$ = 1 → T 순서로 읽기", 13.5, anchor="start")
     svg.text(290, 24, "← 역방향: $t$ = T → 1 순서로 읽기 (가중치 따로)", 13.5, anchor="start")
-    svg.text(24, 48, "분류기는 맨 윗층의 h_n[2](정방향)과 h_n[3](역방향)을 이어 붙입니다: (B, 2H)", 13.5,
-             MUTED, anchor="start")
+    svg.text(
+        24,
+        48,
+        "분류기는 맨 윗층의 h_n[2](정방향)과 h_n[3](역방향)을 이어 붙입니다: (B, 2H)",
+        13.5,
+        MUTED,
+        anchor="start",
+    )
     for t, x in enumerate(xs, start=1):
         svg.arrow([(x, 160), (x, 104)], INK, 1.8)
         svg.text(x, 90, f"$y_{t}$", 15)
@@ -443,7 +575,12 @@ def _tokens(svg: Svg, xs: list[float], y: float, tokens: list[str], w: float = 6
 def reverse_direction_mask() -> Svg:
     """A right-padded review read backwards: without a mask the reverse direction starts on <pad>;
     with a mask the padding steps leave the state alone and it starts at the last real token."""
-    svg = Svg(780, 290, "오른쪽 패딩에서 역방향: 마스크가 없으면 패딩부터 읽고, 마스크가 있으면 진짜 토큰부터 읽습니다")
+    svg = Svg(
+        780,
+        290,
+        "오른쪽 패딩에서 역방향: 마스크가 없으면 패딩부터 읽고, "
+        "마스크가 있으면 진짜 토큰부터 읽습니다",
+    )
     hidden, red = _colour("hidden"), _colour("gradient")
     xs = [230 + 90 * t for t in range(6)]
     _tokens(svg, xs, 143, ["재", "밌", "다", "<pad>", "<pad>", "<pad>"])
@@ -473,8 +610,10 @@ def reverse_direction_mask() -> Svg:
     svg.box(92, 225, 136, 44, "최종 상태", "hidden", size=13, sub="패딩 없이 읽은 것과 같음")
     return svg
 
-def _read_direction(svg: Svg, xs: list[float], y: float, pads: list[bool], forward: bool,
-                    note: str) -> None:
+
+def _read_direction(
+    svg: Svg, xs: list[float], y: float, pads: list[bool], forward: bool, note: str
+) -> None:
     """An arrow along a token row, read left to right or right to left: solid over real tokens,
     dashed red over padding; `note` at the right end."""
     hidden, red = _colour("hidden"), _colour("wrong")
@@ -491,20 +630,38 @@ def _read_direction(svg: Svg, xs: list[float], y: float, pads: list[bool], forwa
 def padding_directions() -> Svg:
     """Without a mask, a bidirectional layer meets the padding in one direction whichever side it is
     on."""
-    svg = Svg(780, 320, "마스크 없는 양방향: 오른쪽 패딩이든 왼쪽 패딩이든 한 방향은 패딩과 엮입니다")
-    svg.text(24, 24, "마스크 없이 양방향 층이 리뷰 \"굿\"을 읽을 때", 14, MUTED, anchor="start")
+    svg = Svg(
+        780, 320, "마스크 없는 양방향: 오른쪽 패딩이든 왼쪽 패딩이든 한 방향은 패딩과 엮입니다"
+    )
+    svg.text(24, 24, '마스크 없이 양방향 층이 리뷰 "굿"을 읽을 때', 14, MUTED, anchor="start")
     xs = [210 + 80 * t for t in range(4)]
-    for y, side, tokens in ((95, "오른쪽 패딩", ["굿", "<pad>", "<pad>", "<pad>"]),
-                            (245, "왼쪽 패딩", ["<pad>", "<pad>", "<pad>", "굿"])):
+    for y, side, tokens in (
+        (95, "오른쪽 패딩", ["굿", "<pad>", "<pad>", "<pad>"]),
+        (245, "왼쪽 패딩", ["<pad>", "<pad>", "<pad>", "굿"]),
+    ):
         pads = [t == "<pad>" for t in tokens]
         svg.text(24, y, side, 15, anchor="start", bold=True)
         _tokens(svg, xs, y, tokens, w=58)
         first_pad_late = pads[-1]
-        _read_direction(svg, xs, y - 42, pads, True,
-                        "→ 정방향: 패딩을 읽고 끝남" if first_pad_late else "→ 정방향: 패딩을 읽은 뒤 출발")
-        _read_direction(svg, xs, y + 42, pads, False,
-                        "← 역방향: 패딩을 읽은 뒤 출발" if first_pad_late else "← 역방향: 패딩을 읽고 끝남")
-    svg.text(390, 170, "빨간 점선: 마스크가 없어 패딩을 진짜 토큰처럼 읽는 시점", 12.5, _colour("wrong"))
+        _read_direction(
+            svg,
+            xs,
+            y - 42,
+            pads,
+            True,
+            "→ 정방향: 패딩을 읽고 끝남" if first_pad_late else "→ 정방향: 패딩을 읽은 뒤 출발",
+        )
+        _read_direction(
+            svg,
+            xs,
+            y + 42,
+            pads,
+            False,
+            "← 역방향: 패딩을 읽은 뒤 출발" if first_pad_late else "← 역방향: 패딩을 읽고 끝남",
+        )
+    svg.text(
+        390, 170, "빨간 점선: 마스크가 없어 패딩을 진짜 토큰처럼 읽는 시점", 12.5, _colour("wrong")
+    )
     return svg
 
 
@@ -521,10 +678,28 @@ def padding_packing() -> Svg:
         for t in range(T):
             x, real = 40 + cell * t, t < len(tokens)
             role = "token" if real else "padding"
-            svg.box(x, 75 + 32 * b, cell - 4, 28, tokens[t] if real else "pad", role,
-                    size=14 if real else 10.5, dashed=not real, radius=4)
-            svg.box(x, 205 + 32 * b, cell - 4, 28, "1" if real else "0", role, size=14,
-                    dashed=not real, radius=4)
+            svg.box(
+                x,
+                75 + 32 * b,
+                cell - 4,
+                28,
+                tokens[t] if real else "pad",
+                role,
+                size=14 if real else 10.5,
+                dashed=not real,
+                radius=4,
+            )
+            svg.box(
+                x,
+                205 + 32 * b,
+                cell - 4,
+                28,
+                "1" if real else "0",
+                role,
+                size=14,
+                dashed=not real,
+                radius=4,
+            )
     svg.arrow([(300, 107), (392, 107)], INK, 2)
     svg.text(346, 88, "패킹", 13, bold=True)
     svg.text(346, 128, "길이순", 12, MUTED)
@@ -545,8 +720,9 @@ def padding_packing() -> Svg:
     return svg
 
 
-def _decoder_panel(svg: Svg, y: float, inputs: list[str], outputs: list[str], wrong: int,
-                   fed_back: bool) -> None:
+def _decoder_panel(
+    svg: Svg, y: float, inputs: list[str], outputs: list[str], wrong: int, fed_back: bool
+) -> None:
     """Encoder → h_0 → four decoder steps at height y: outputs above, inputs below; with `fed_back`
     each output is the next step's input (arrows), otherwise the inputs are the reference tokens."""
     hidden, xs = _colour("hidden"), [260 + 130 * t for t in range(4)]
@@ -557,8 +733,12 @@ def _decoder_panel(svg: Svg, y: float, inputs: list[str], outputs: list[str], wr
     if fed_back:
         for t in range(3):
             x = xs[t]
-            corner = [(x + 24, y - 62), (x + 62, y - 62), (x + 62, y + 62),
-                      (xs[t + 1] - 32, y + 62)]
+            corner = [
+                (x + 24, y - 62),
+                (x + 62, y - 62),
+                (x + 62, y + 62),
+                (xs[t + 1] - 32, y + 62),
+            ]
             svg.arrow(corner, _colour("prediction"), 1.8, dashed=True)
     for t, x in enumerate(xs):
         svg.box(x, y, 64, 36, f"$h_{t + 1}$", "hidden", size=16)
@@ -578,18 +758,33 @@ def teacher_forcing() -> Svg:
     svg = Svg(800, 475, "교사 강요와 생성: 디코더의 다음 입력이 정답인가, 자기 출력인가")
     red = _colour("wrong")
     svg.text(24, 22, "학습: 교사 강요(teacher forcing)", 15, anchor="start", bold=True)
-    svg.text(24, 44, "다음 입력은 정답 토큰입니다. 2번째 예측이 틀려도(love) 3번째 입력은 정답 like입니다.", 13,
-             MUTED, anchor="start")
-    _decoder_panel(svg, 150, ["<bos>", "I", "like", "cats"], ["I", "love", "cats", "."], 1,
-                   fed_back=False)
+    svg.text(
+        24,
+        44,
+        "다음 입력은 정답 토큰입니다. 2번째 예측이 틀려도(love) 3번째 입력은 정답 like입니다.",
+        13,
+        MUTED,
+        anchor="start",
+    )
+    _decoder_panel(
+        svg, 150, ["<bos>", "I", "like", "cats"], ["I", "love", "cats", "."], 1, fed_back=False
+    )
     svg.text(700, 212, "← 정답 문장", 12.5, MUTED, anchor="start")
     svg.text(700, 88, "← 예측", 12.5, MUTED, anchor="start")
     svg.arrow([(16, 245), (784, 245)], FRAME, 1.2, head=False)
     svg.text(24, 270, "생성: 직전 출력을 다음 입력으로", 15, anchor="start", bold=True)
-    svg.text(24, 292, "정답이 없으므로 모델이 만든 토큰을 다시 넣습니다. 한 번 틀리면(love) 그 뒤 입력이 모두 달라집니다.",
-             13, red, anchor="start")
-    _decoder_panel(svg, 385, ["<bos>", "I", "love", "cat"], ["I", "love", "cat", "<eos>"], 1,
-                   fed_back=True)
+    svg.text(
+        24,
+        292,
+        "정답이 없으므로 모델이 만든 토큰을 다시 넣습니다. "
+        "한 번 틀리면(love) 그 뒤 입력이 모두 달라집니다.",
+        13,
+        red,
+        anchor="start",
+    )
+    _decoder_panel(
+        svg, 385, ["<bos>", "I", "love", "cat"], ["I", "love", "cat", "<eos>"], 1, fed_back=True
+    )
     svg.text(700, 323, "← 예측", 12.5, MUTED, anchor="start")
     svg.text(700, 447, "← 직전 예측", 12.5, MUTED, anchor="start")
     return svg
@@ -606,9 +801,11 @@ def attention_scores() -> Svg:
     mask, softmax, weighted average."""
     svg = Svg(800, 490, "어텐션 점수 함수 세 가지(dot, general, concat)와 그 뒤의 공통 단계")
     attention = _colour("attention")
-    heads = [("dot (Luong)", "$e_s$ = $q^⊤ m_s$", "학습 파라미터 없음 (Q = M)"),
-             ("general (Luong)", "$e_s$ = $q^⊤ W m_s$", "W: Q × M"),
-             ("concat (Bahdanau)", "$e_s$ = $v^⊤$ tanh($W_q q + W_m m_s$)", "$W_q$, $W_m$, $v$")]
+    heads = [
+        ("dot (Luong)", "$e_s$ = $q^⊤ m_s$", "학습 파라미터 없음 (Q = M)"),
+        ("general (Luong)", "$e_s$ = $q^⊤ W m_s$", "W: Q × M"),
+        ("concat (Bahdanau)", "$e_s$ = $v^⊤$ tanh($W_q q + W_m m_s$)", "$W_q$, $W_m$, $v$"),
+    ]
     for k, (name, formula, params) in enumerate(heads):
         cx = 140 + 260 * k
         svg.text(cx, 24, name, 15, bold=True)
@@ -648,10 +845,21 @@ def attention_scores() -> Svg:
     svg.arrow([(cx, 110), (cx, 96)], attention, 2.2)
     # shared by all three
     svg.arrow([(16, 392), (784, 392)], FRAME, 1.2, head=False)
-    svg.text(24, 409, "세 함수 모두 그다음은 같습니다 (원문 토큰마다 점수 하나)", 13.5, MUTED, anchor="start")
-    steps = [(90, "$e_1 … e_S$", "attention"), (245, "패딩 자리 −∞", "padding"),
-             (385, "softmax", OPERATION), (515, "$a_1 … a_S$", "attention"),
-             (655, "$c$ = Σ $a_s m_s$", "hidden")]
+    svg.text(
+        24,
+        409,
+        "세 함수 모두 그다음은 같습니다 (원문 토큰마다 점수 하나)",
+        13.5,
+        MUTED,
+        anchor="start",
+    )
+    steps = [
+        (90, "$e_1 … e_S$", "attention"),
+        (245, "패딩 자리 −∞", "padding"),
+        (385, "softmax", OPERATION),
+        (515, "$a_1 … a_S$", "attention"),
+        (655, "$c$ = Σ $a_s m_s$", "hidden"),
+    ]
     widths = [110, 126, 90, 104, 136]
     for (x, label, role), w in zip(steps, widths):
         svg.box(x, 455, w, 34, label, role, size=14.5, dashed=role == "padding")
@@ -662,12 +870,15 @@ def attention_scores() -> Svg:
     return svg
 
 
-def _sublayer(svg: Svg, spine: float, branch: float, start: float, label: str, sub: str, role: str) -> float:
+def _sublayer(
+    svg: Svg, spine: float, branch: float, start: float, label: str, sub: str, role: str
+) -> float:
     """A pre-LN sublayer beside the residual stream at x = `spine`: from height `start` a branch
     goes right, up through layer norm and the sublayer, and back into a "+" on the stream; returns
     the "+"'s height."""
     hidden, plus = _colour("hidden"), start - 118
-    svg.arrow([(spine, start), (spine, plus + 13)], hidden, 2.4)  # the stream passes the sublayer by
+    # the stream passes the sublayer by
+    svg.arrow([(spine, start), (spine, plus + 13)], hidden, 2.4)
     svg.arrow([(spine, start), (branch, start), (branch, start - 14)], hidden, 1.8)
     svg.box(branch, start - 28, 104, 26, "층 정규화", size=12.5)
     svg.arrow([(branch, start - 41), (branch, start - 53)], INK, 1.8)
@@ -683,18 +894,38 @@ def transformer_layers() -> Svg:
     decoder's memory."""
     svg = Svg(820, 640, "트랜스포머의 인코더 층과 디코더 층 (pre-LN): 잔차 흐름과 그 옆의 하위 층")
     hidden, attention = _colour("hidden"), _colour("attention")
-    panels = [(120, "인코더 층", [("멀티헤드 셀프 어텐션", "softmax($QK^⊤$/√$d$) $V$ · 패딩 마스크", "attention"),
-                                 ("피드포워드", "위치마다 같은 2층 망 (E → F → E)", "weight")]),
-              (520, "디코더 층", [("인과 셀프 어텐션", "앞 토큰만 봅니다 · 키/값 캐시", "attention"),
-                                 ("교차 어텐션", "질의: 디코더 · 키/값: 인코더 출력", "attention"),
-                                 ("피드포워드", "위치마다 같은 2층 망 (E → F → E)", "weight")])]
+    panels = [
+        (
+            120,
+            "인코더 층",
+            [
+                ("멀티헤드 셀프 어텐션", "softmax($QK^⊤$/√$d$) $V$ · 패딩 마스크", "attention"),
+                ("피드포워드", "위치마다 같은 2층 망 (E → F → E)", "weight"),
+            ],
+        ),
+        (
+            520,
+            "디코더 층",
+            [
+                ("인과 셀프 어텐션", "앞 토큰만 봅니다 · 키/값 캐시", "attention"),
+                ("교차 어텐션", "질의: 디코더 · 키/값: 인코더 출력", "attention"),
+                ("피드포워드", "위치마다 같은 2층 망 (E → F → E)", "weight"),
+            ],
+        ),
+    ]
     tops = []
     for spine, title, sublayers in panels:
         svg.text(spine + 90, 620, title, 15, bold=True)
         svg.box(spine + 80, 568, 250, 34, "토큰 임베딩 + 위치 인코딩", "token", size=13)
         start = 530
         svg.arrow([(spine, 551), (spine, start)], hidden, 2.4, head=False)
-        svg.frame(spine - 40, start - 140 * len(sublayers) + 2, 310, 140 * len(sublayers) + 14, dashed=True)
+        svg.frame(
+            spine - 40,
+            start - 140 * len(sublayers) + 2,
+            310,
+            140 * len(sublayers) + 14,
+            dashed=True,
+        )
         svg.text(spine + 262, start - 140 * len(sublayers) + 18, "× L", 14, MUTED, anchor="end")
         for label, sub, role in sublayers:
             plus = _sublayer(svg, spine, spine + 150, start, label, sub, role)
@@ -705,10 +936,21 @@ def transformer_layers() -> Svg:
     enc_top, dec_top = tops
     svg.arrow([(120, enc_top), (120, enc_top - 22)], hidden, 2.4)
     svg.box(200, enc_top - 40, 190, 34, "인코더 출력 (메모리)", "hidden", size=13)
-    svg.arrow([(200, enc_top - 57), (200, 22), (800, 22), (800, 314), (774, 314)], attention, 2, halo=True)
+    svg.arrow(
+        [(200, enc_top - 57), (200, 22), (800, 22), (800, 314), (774, 314)], attention, 2, halo=True
+    )
     svg.text(208, 110, "키·값으로", 12.5, attention, anchor="start")
     svg.arrow([(520, dec_top), (520, dec_top - 18)], hidden, 2.4)
-    svg.box(600, dec_top - 42, 230, 48, "다음 토큰의 확률", size=13.5, sub="층 정규화 → 선형 → softmax", bold=True)
+    svg.box(
+        600,
+        dec_top - 42,
+        230,
+        48,
+        "다음 토큰의 확률",
+        size=13.5,
+        sub="층 정규화 → 선형 → softmax",
+        bold=True,
+    )
     svg.arrow([(20, 620), (48, 620)], hidden, 2.4)
     svg.text(54, 620, "잔차 흐름", 12.5, hidden, anchor="start")
     return svg

@@ -1,7 +1,8 @@
-"""Training on several processes at once: data parallelism (데이터 병렬) with PyTorch's DistributedDataParallel.
+"""Training on several processes at once: data parallelism (데이터 병렬) with PyTorch's
+DistributedDataParallel.
 
-    torchrun --standalone --nproc_per_node=2 -m probing_rnns.experiments run nsmc-cells --models lstm --seeds 0 \\
-        --set train_size=2000 epochs=1
+    torchrun --standalone --nproc_per_node=2 -m probing_rnns.experiments run nsmc-cells \\
+        --models lstm --seeds 0 --set train_size=2000 epochs=1
 
 On a machine with N GPUs, one rank per GPU (rank r on cuda:LOCAL_RANK, `devices.resolve_device`):
 
@@ -12,15 +13,17 @@ torchrun starts N copies of the program, ranks 0 … N−1, each told its RANK, 
 WORLD_SIZE in its environment. `process_group()` joins them (gloo carries CPU tensors, nccl CUDA
 tensors; with GPUs each rank first takes its own, LOCAL_RANK's); `training.fit` then trains as one:
 
-- every rank builds the same model (same seed); DDP also copies rank 0's weights to the others at the start;
-- every rank draws the same global batches (the same seeded sampler, so each epoch reshuffles identically on
-  every rank) and keeps its own share of each (`share`): disjoint, and together the whole batch;
-- backward averages the gradients over ranks (all-reduce), so every rank takes the same optimizer step.
-  Each rank's mean loss is weighted by its share of the terms the batch's mean loss averages (the
-  batch's `loss_terms`: reviews; target tokens in translation), so the average is the whole batch's
-  mean loss even when the shares differ in size (a batch of 5 reviews on 2 ranks: 3 + 2);
-- the epoch's training loss is averaged over ranks; rank 0 computes the validation score and sends it to the
-  others, so early stopping stops every rank at the same epoch;
+- every rank builds the same model (same seed); DDP also copies rank 0's weights to the others at
+  the start;
+- every rank draws the same global batches (the same seeded sampler, so each epoch reshuffles
+  identically on every rank) and keeps its own share of each (`share`): disjoint, and together the
+  whole batch;
+- backward averages the gradients over ranks (all-reduce), so every rank takes the same optimizer
+  step. Each rank's mean loss is weighted by its share of the terms the batch's mean loss averages
+  (the batch's `loss_terms`: reviews; target tokens in translation), so the average is the whole
+  batch's mean loss even when the shares differ in size (a batch of 5 reviews on 2 ranks: 3 + 2);
+- the epoch's training loss is averaged over ranks; rank 0 computes the validation score and sends
+  it to the others, so early stopping stops every rank at the same epoch;
 - rank 0 alone writes results (`experiments.run`) and checkpoints (`training.save_checkpoint`).
 
 In a plain `python` run there is one process and nothing of this happens.
@@ -58,7 +61,8 @@ def rank() -> int:
 
 
 def is_main() -> bool:
-    """True on rank 0, the one process that writes files and prints (and in a plain one-process run)."""
+    """True on rank 0, the one process that writes files and prints (and in a plain one-process
+    run)."""
     return rank() == 0
 
 
@@ -79,21 +83,25 @@ def process_group() -> Iterator[None]:
 
 
 def share(indices: Sequence[int], rank: int, world_size: int) -> list[int]:
-    """Rank `rank`'s examples of one global batch: positions rank, rank + N, rank + 2N, … (N = world_size)."""
+    """Rank `rank`'s examples of one global batch: positions rank, rank + N, rank + 2N, … (N =
+    world_size)."""
     return list(indices[rank::world_size])
 
 
 @dataclass
 class Shard:
     batch: Shardable  # this rank's examples of one global batch, collated
-    weight: float  # N × its share of the batch's loss terms: DDP's average of weighted mean losses = the batch mean
+    # N × its share of the batch's loss terms: DDP's average of weighted mean losses = the batch
+    # mean
+    weight: float
 
 
 class ShardedBatches:
-    """This rank's share of every batch of a DataLoader, in the loader's order; as many batches as the loader.
+    """This rank's share of every batch of a DataLoader, in the loader's order; as many batches as
+    the loader.
 
-    A rank whose share is empty (a batch smaller than N) computes a stand-in example with weight 0: it must
-    still run backward, because the gradient all-reduce needs every rank.
+    A rank whose share is empty (a batch smaller than N) computes a stand-in example with weight 0:
+    it must still run backward, because the gradient all-reduce needs every rank.
     """
 
     def __init__(self, loader: DataLoader, rank: int, world_size: int):
@@ -116,14 +124,19 @@ class ShardedBatches:
 LossFn = Callable[[nn.Module, Any], torch.Tensor]
 
 
-def prepare(model: nn.Module, train_loader: DataLoader, loss_fn: LossFn) -> tuple[nn.Module, Any, LossFn]:
+def prepare(
+    model: nn.Module, train_loader: DataLoader, loss_fn: LossFn
+) -> tuple[nn.Module, Any, LossFn]:
     """Under torchrun: the model in DDP (on the device it is on: its GPU, or the CPU), this rank's
     shards of the training batches, and the loss weighted by the shard's size. In one process: the
     three unchanged."""
     if world_size() == 1:
         return model, train_loader, loss_fn
     if not isinstance(train_loader, DataLoader):
-        raise TypeError(f"under torchrun, fit shares out the batches of a DataLoader; got a {type(train_loader).__name__}")
+        raise TypeError(
+            "under torchrun, fit shares out the batches of a DataLoader; "
+            f"got a {type(train_loader).__name__}"
+        )
 
     def weighted_loss(m: nn.Module, shard: Shard) -> torch.Tensor:
         return loss_fn(m, shard.batch) * shard.weight
@@ -144,7 +157,8 @@ def mean_over_ranks(value: float) -> float:
 
 
 def from_main(compute: Callable[[], float]) -> float:
-    """`compute()` on rank 0, its result sent to every rank (broadcast); the others wait instead of computing."""
+    """`compute()` on rank 0, its result sent to every rank (broadcast); the others wait instead of
+    computing."""
     if world_size() == 1:
         return compute()
     value = torch.tensor(compute() if is_main() else 0.0, dtype=torch.float64)

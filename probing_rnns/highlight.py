@@ -10,8 +10,14 @@ from probing_rnns.tokenizers import SPACE
 BLUE, RED = "31, 119, 180", "214, 39, 40"  # RGB of matplotlib's C0 and C3
 
 
-def highlight_tokens(tokens: Sequence[str], values: Sequence[float], scale: float | None = None,
-                     positive: str = BLUE, negative: str = RED, title: str = "{:+.2f}") -> str:
+def highlight_tokens(
+    tokens: Sequence[str],
+    values: Sequence[float],
+    scale: float | None = None,
+    positive: str = BLUE,
+    negative: str = RED,
+    title: str = "{:+.2f}",
+) -> str:
     """Tokens as HTML spans whose background is darker the larger |value|: `positive` where
     value > 0, `negative` elsewhere (RGB strings). Full colour at |value| = `scale` (default: the
     largest |value|); hovering shows the value formatted by `title`. A word boundary `▁` is a space.

@@ -28,28 +28,37 @@ class ScoredReviews(Protocol):
 
 
 def accuracy_by_length(pred: ScoredReviews, edges: Sequence[int]) -> list[dict]:
-    """Accuracy per review-length bucket [edges[i], edges[i+1]) in tokens; None for an empty bucket (JSON-safe)."""
+    """Accuracy per review-length bucket [edges[i], edges[i+1]) in tokens; None for an empty bucket
+    (JSON-safe)."""
     correct = pred.correct  # (N,)
     rows = []
     for low, high in zip(edges[:-1], edges[1:]):
         inside = (pred.lengths >= low) & (pred.lengths < high)
         n = int(inside.sum())
-        rows.append({"길이": f"{low}–{high - 1}", "리뷰 수": n,
-                     "정확도": correct[inside].float().mean().item() if n else None})
+        rows.append(
+            {
+                "길이": f"{low}–{high - 1}",
+                "리뷰 수": n,
+                "정확도": correct[inside].float().mean().item() if n else None,
+            }
+        )
     return rows
 
 
 def gradient_norms_by_position(model: Classifier, ids: Tensor, labels: Tensor) -> Tensor:
-    """How much learning signal reaches each input step: the mean over reviews of ‖∂loss/∂x_t‖, shape (T,).
+    """How much learning signal reaches each input step: the mean over reviews of ‖∂loss/∂x_t‖,
+    shape (T,).
 
-    x_t is the input embedding at step t. `ids` (B, T) must be reviews of one length with no padding,
-    so step T-1 is every review's last token and T-1-t is the distance from the end. Each review's loss
-    is its own cross-entropy (summed, not averaged, over the batch), so the result does not depend on B.
-    Dropout is off while measuring; parameters' `.grad` are left untouched.
+    x_t is the input embedding at step t. `ids` (B, T) must be reviews of one length with no
+    padding, so step T-1 is every review's last token and T-1-t is the distance from the end. Each
+    review's loss is its own cross-entropy (summed, not averaged, over the batch), so the result
+    does not depend on B. Dropout is off while measuring; parameters' `.grad` are left untouched.
     """
     ids, labels = devices.to_device((ids, labels), devices.device_of(model))
     embedded: list[Tensor] = []
-    hook = model.encoder.embedding.register_forward_hook(lambda module, inputs, output: embedded.append(output))
+    hook = model.encoder.embedding.register_forward_hook(
+        lambda module, inputs, output: embedded.append(output)
+    )
     was_training = model.training
     model.eval()
     try:
@@ -65,23 +74,29 @@ def gradient_norms_by_position(model: Classifier, ids: Tensor, labels: Tensor) -
     return devices.to_device(norms, "cpu")
 
 
-LSTM_TRACE = ("input", "forget", "candidate", "output", "cell", "hidden")  # lstm_trace's keys: i, f, g, o, c, h
+# lstm_trace's keys: i, f, g, o, c, h
+LSTM_TRACE = ("input", "forget", "candidate", "output", "cell", "hidden")
 
 
 def lstm_trace(model: Classifier, ids: Tensor, mask: Tensor | None = None) -> dict[str, Tensor]:
-    """Inside a one-layer, one-direction LSTM encoder, step by step: its gates, cell state and hidden state.
+    """Inside a one-layer, one-direction LSTM encoder, step by step: its gates, cell state and
+    hidden state.
 
-    Returns (B, T, H) tensors keyed by LSTM_TRACE: the gates i, f, o (sigmoid, in (0, 1)), the candidate g
-    (tanh), and the cell state c and hidden state h after each step. The state is advanced by
-    `cells.LSTMCell.update` with the encoder layer's own weights (torch.nn's and ours share names and the gate
-    order i, f, g, o), so `hidden` equals the encoder's outputs. With a `mask` (B, T) the state is held at
-    padding, on either side, as the encoder does; every value there is 0.
+    Returns (B, T, H) tensors keyed by LSTM_TRACE: the gates i, f, o (sigmoid, in (0, 1)), the
+    candidate g (tanh), and the cell state c and hidden state h after each step. The state is
+    advanced by `cells.LSTMCell.update` with the encoder layer's own weights (torch.nn's and ours
+    share names and the gate order i, f, g, o), so `hidden` equals the encoder's outputs. With a
+    `mask` (B, T) the state is held at padding, on either side, as the encoder does; every value
+    there is 0.
     """
     layer = model.encoder.rnn
     if not isinstance(layer, (nn.LSTM, cells.LSTM)) or layer.num_layers != 1 or layer.bidirectional:
-        raise ValueError("lstm_trace reads a one-layer, one-direction LSTM encoder (cell='lstm', num_layers=1)")
+        raise ValueError(
+            "lstm_trace reads a one-layer, one-direction LSTM encoder (cell='lstm', num_layers=1)"
+        )
     names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-    w_ih, w_hh, b_ih, b_hh = (getattr(layer, f"{name}_l0") for name in names)  # (4H, E), (4H, H), (4H,), (4H,)
+    # (4H, E), (4H, H), (4H,), (4H,)
+    w_ih, w_hh, b_ih, b_hh = (getattr(layer, f"{name}_l0") for name in names)
     ids, mask = devices.to_device((ids, mask), devices.device_of(model))
     keep = torch.ones_like(ids, dtype=torch.bool) if mask is None else mask  # (B, T)
     steps: dict[str, list[Tensor]] = {name: [] for name in LSTM_TRACE}
@@ -94,7 +109,14 @@ def lstm_trace(model: Classifier, ids: Tensor, mask: Tensor | None = None) -> di
             new = cells.LSTMCell.update(xw, hw, state)  # (h, c), from the same products
             m = keep[:, t, None]  # (B, 1)
             state = tuple(torch.where(m, n, s) for n, s in zip(new, state))
-            values = (torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o), state[1], state[0])
+            values = (
+                torch.sigmoid(i),
+                torch.sigmoid(f),
+                torch.tanh(g),
+                torch.sigmoid(o),
+                state[1],
+                state[0],
+            )
             for name, value in zip(LSTM_TRACE, values):
                 steps[name].append(value * m)
     traces = {name: torch.stack(values, dim=1) for name, values in steps.items()}  # each (B, T, H)
@@ -102,31 +124,38 @@ def lstm_trace(model: Classifier, ids: Tensor, mask: Tensor | None = None) -> di
 
 
 def final_values(values: Tensor, mask: Tensor | None = None) -> Tensor:
-    """values (N, T, H) → each review's values at its last real token (N, H), whichever side the padding is on."""
+    """values (N, T, H) → each review's values at its last real token (N, H), whichever side the
+    padding is on."""
     if mask is None:
         return values[:, -1]
-    last = mask.long().cumsum(1).argmax(1)  # (N,): where the count of real tokens first peaks = the last real token
+    # (N,): where the count of real tokens first peaks = the last real token
+    last = mask.long().cumsum(1).argmax(1)
     return values[torch.arange(len(values)), last]
 
 
-def units_correlated_with(values: Tensor, mask: Tensor | None, target: Tensor, summary: str = "last") -> Tensor:
-    """Pearson correlation, across reviews, of each unit's summary with one number per review: shape (H,).
+def units_correlated_with(
+    values: Tensor, mask: Tensor | None, target: Tensor, summary: str = "last"
+) -> Tensor:
+    """Pearson correlation, across reviews, of each unit's summary with one number per review: shape
+    (H,).
 
-    values (N, T, H), e.g. lstm_trace's hidden states; mask (N, T) True at real tokens (None: no padding);
-    target (N,), e.g. the predicted positive probability. `summary` "last" takes each review's value at its
-    last real token (what pooling "last" classifies), "mean" the mean over its real tokens. A unit (or a
-    target) that is the same in every review has correlation 0, not NaN.
+    values (N, T, H), e.g. lstm_trace's hidden states; mask (N, T) True at real tokens (None: no
+    padding); target (N,), e.g. the predicted positive probability. `summary` "last" takes each
+    review's value at its last real token (what pooling "last" classifies), "mean" the mean over its
+    real tokens. A unit (or a target) that is the same in every review has correlation 0, not NaN.
     """
     everywhere = torch.ones(values.shape[:2], dtype=torch.bool, device=values.device)
     keep = everywhere if mask is None else mask  # (N, T)
     if summary == "last":
         x = final_values(values, keep).double()  # (N, H)
     elif summary == "mean":
-        x = (values * keep[..., None]).sum(1).double() / keep.sum(1, keepdim=True).clamp(min=1)  # (N, H)
+        # (N, H)
+        x = (values * keep[..., None]).sum(1).double() / keep.sum(1, keepdim=True).clamp(min=1)
     else:
         raise ValueError(f"summary must be 'last' or 'mean', got {summary!r}")
     y = target.double()  # (N,)
-    varies = (x.amax(0) > x.amin(0)) & (y.max() > y.min())  # (H,); exact test: rounding in a mean is not variation
+    # (H,); exact test: rounding in a mean is not variation
+    varies = (x.amax(0) > x.amin(0)) & (y.max() > y.min())
     x, y = x - x.mean(0), y - y.mean()  # centred
     cov, scale = (x * y[:, None]).sum(0), (x.pow(2).sum(0) * y.pow(2).sum()).sqrt()  # (H,), (H,)
     return torch.where(varies, cov / torch.where(varies, scale, 1.0), 0.0).float()
@@ -137,9 +166,9 @@ def gate_saturation(
 ) -> dict[str, Tensor]:
     """How often each unit's gate is saturated, as in Karpathy, Johnson & Fei-Fei (2015), Fig. 3.
 
-    gates (N, T, H) in (0, 1), e.g. lstm_trace(...)["forget"]; mask (N, T) True at real tokens. Returns the
-    fractions of all real time steps (over every review) at which the gate is "left"-saturated (< low,
-    nearly shut) and "right"-saturated (> high, nearly open), each (H,).
+    gates (N, T, H) in (0, 1), e.g. lstm_trace(...)["forget"]; mask (N, T) True at real tokens.
+    Returns the fractions of all real time steps (over every review) at which the gate is
+    "left"-saturated (< low, nearly shut) and "right"-saturated (> high, nearly open), each (H,).
     """
     everywhere = torch.ones(gates.shape[:2], dtype=torch.bool, device=gates.device)
     keep = everywhere if mask is None else mask  # (N, T)
@@ -152,12 +181,15 @@ def gate_saturation(
 SIGMOID_GATES = ("input", "forget", "output")
 
 
-def lstm_summary(model: Classifier, batches: Iterable[Batch], low: float = 0.1, high: float = 0.9) -> dict:
-    """Stream batches through `lstm_trace`, keeping only what the full-scale probe needs (memory stays per batch).
+def lstm_summary(
+    model: Classifier, batches: Iterable[Batch], low: float = 0.1, high: float = 0.9
+) -> dict:
+    """Stream batches through `lstm_trace`, keeping only what the full-scale probe needs (memory
+    stays per batch).
 
-    Returns each review's last hidden state "hidden" (N, H) and positive probability "positive" (N,) (pooling
-    "last": the head reads that state), and for each sigmoid gate its saturation {"left", "right"} (H,) as in
-    `gate_saturation`, over every real step of every review.
+    Returns each review's last hidden state "hidden" (N, H) and positive probability "positive" (N,)
+    (pooling "last": the head reads that state), and for each sigmoid gate its saturation {"left",
+    "right"} (H,) as in `gate_saturation`, over every real step of every review.
     """
     hidden, counts, steps = [], {gate: {"left": 0.0, "right": 0.0} for gate in SIGMOID_GATES}, 0
     for batch in batches:
@@ -172,5 +204,8 @@ def lstm_summary(model: Classifier, batches: Iterable[Batch], low: float = 0.1, 
     with torch.no_grad():
         logits = model.eval().head(devices.to_device(hidden, devices.device_of(model)))  # (N, 2)
         positive = devices.to_device(F.softmax(logits, dim=-1)[:, 1], "cpu")  # (N,)
-    saturation = {gate: {side: count / steps for side, count in sides.items()} for gate, sides in counts.items()}
+    saturation = {
+        gate: {side: count / steps for side, count in sides.items()}
+        for gate, sides in counts.items()
+    }
     return {"hidden": hidden, "positive": positive, "saturation": saturation}

@@ -1,9 +1,9 @@
 """Where the repository and its results live, and what a run needs to be reproduced.
 
-A stored result is evidence only if someone else can get the same numbers again. The runner fixes what it
-can (seeds, the thread count, cuDNN's algorithm choice) and records the rest with each result: the code
-version (and whether it had uncommitted changes), the command, the threads, torch, Python, the machine, the
-device and the checksums of the data it read.
+A stored result is evidence only if someone else can get the same numbers again. The runner fixes
+what it can (seeds, the thread count, cuDNN's algorithm choice) and records the rest with each
+result: the code version (and whether it had uncommitted changes), the command, the threads, torch,
+Python, the machine, the device and the checksums of the data it read.
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ def code_is_dirty() -> bool | None:
 
 
 def use_threads(threads: int) -> None:
-    """Fix what the numbers depend on besides the seed: torch's intra-op thread count (a sum split over
-    two threads adds in another order) and, on a GPU, cuDNN's choice of algorithm."""
+    """Fix what the numbers depend on besides the seed: torch's intra-op thread count (a sum split
+    over two threads adds in another order) and, on a GPU, cuDNN's choice of algorithm."""
     if threads < 1:
         raise ValueError(f"threads must be at least 1 (got {threads})")
     torch.set_num_threads(threads)
@@ -84,7 +84,8 @@ def device_name(device: torch.device) -> str:
 
 @dataclass(frozen=True)
 class RunEnvironment:
-    """What a result records besides its config: enough to re-run it and to tell why numbers differ."""
+    """What a result records besides its config: enough to re-run it and to tell why numbers
+    differ."""
 
     git_commit: str
     code_dirty: bool | None  # uncommitted changes to the library when the run started

@@ -1,5 +1,6 @@
-"""Tokenizers: syllables (음절), Okt morphemes (형태소) and learned subwords (서브워드) for Korean, words for
-English; an on-disk cache for slow ones. Every tokenizer normalises its text (`normalize_text`)."""
+"""Tokenizers: syllables (음절), Okt morphemes (형태소) and learned subwords (서브워드) for Korean,
+words for English; an on-disk cache for slow ones. Every tokenizer normalises its text
+(`normalize_text`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from typing import Protocol, Sequence
 from tqdm import tqdm
 
 CACHE_ENV = "PROBING_RNNS_CACHE"
-SPACE = "▁"  # the syllable tokenizer's stand-in for a word boundary (SentencePiece uses the same mark)
+# the syllable tokenizer's stand-in for a word boundary (SentencePiece uses the same mark)
+SPACE = "▁"
 SUBWORD_VOCAB_SIZE = 8_000  # pieces of a subword model unless the name says otherwise ("bpe-4000")
 _SUBWORD_NAME = re.compile(r"(bpe|unigram)(?:-(\d+))?")
 
@@ -116,13 +118,18 @@ class SubwordTokenizer:
         self._sp = spm.SentencePieceProcessor(model_file=str(self.model_path))
 
     @classmethod
-    def train(cls, texts: Sequence[str], vocab_size: int = SUBWORD_VOCAB_SIZE, model_type: str = "bpe") -> SubwordTokenizer:
-        """Train on `texts` (or reuse the cached model trained on the same texts with the same settings)."""
+    def train(
+        cls, texts: Sequence[str], vocab_size: int = SUBWORD_VOCAB_SIZE, model_type: str = "bpe"
+    ) -> SubwordTokenizer:
+        """Train on `texts` (or reuse the cached model trained on the same texts with the same
+        settings)."""
         options = subword_options(vocab_size, model_type)
         texts = [normalize_text(t) for t in texts]
         path = subword_model_path(texts, options)
         if not path.is_file():
-            write_atomically(path, train_sentencepiece([_collapse_spaces(t) for t in texts], options))
+            write_atomically(
+                path, train_sentencepiece([_collapse_spaces(t) for t in texts], options)
+            )
         return cls(path, f"{model_type}-{vocab_size}")
 
     @classmethod
@@ -145,7 +152,8 @@ class SubwordTokenizer:
 
     @property
     def num_pieces(self) -> int:
-        """Pieces of the model (<unk> included); a Vocab built on its output may keep fewer (min_freq)."""
+        """Pieces of the model (<unk> included); a Vocab built on its output may keep fewer
+        (min_freq)."""
         return self._sp.get_piece_size()
 
 
@@ -154,18 +162,24 @@ def _collapse_spaces(text: str) -> str:
 
 
 def subword_options(vocab_size: int, model_type: str) -> dict:
-    """SentencePiece training options: deterministic (one thread, no sampling or shuffling), Korean-friendly."""
+    """SentencePiece training options: deterministic (one thread, no sampling or shuffling),
+    Korean-friendly."""
     if model_type not in ("bpe", "unigram"):
         raise ValueError(f"unknown subword model {model_type!r}: use 'bpe' or 'unigram'")
     return {
         "vocab_size": vocab_size,
-        "hard_vocab_limit": False,  # vocab_size is a maximum: a small corpus may support fewer pieces
+        # vocab_size is a maximum: a small corpus may support fewer pieces
+        "hard_vocab_limit": False,
         "model_type": model_type,
-        "character_coverage": 0.9995,  # the rarest 0.05% of characters (emoji, hanja) get no piece: they come
-        # out as themselves (SentencePiece's <unk>) and, like every token, are kept only if the Vocab keeps them
+        # the rarest 0.05% of characters (emoji, hanja) get no piece: they come
+        "character_coverage": 0.9995,
+        # out as themselves (SentencePiece's <unk>) and, like every token, are kept only if the
+        # Vocab keeps them
         "normalization_rule_name": "identity",  # characters as they are (see SubwordTokenizer)
-        "bos_id": -1, "eos_id": -1,  # only <unk>: the Vocab adds its own specials
-        "input_sentence_size": 1_000_000,  # more than NSMC's 150k training reviews: every text is used, in order
+        "bos_id": -1,
+        "eos_id": -1,  # only <unk>: the Vocab adds its own specials
+        # more than NSMC's 150k training reviews: every text is used, in order
+        "input_sentence_size": 1_000_000,
         "shuffle_input_sentence": False,
         "num_threads": 1,
         "minloglevel": 2,  # errors only
@@ -176,7 +190,10 @@ def subword_model_path(texts: Sequence[str], options: dict) -> Path:
     """Where the model trained on `texts` with `options` is cached, keyed by both."""
     digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode("utf-8"))
     digest.update("\x00".join(texts).encode("utf-8"))
-    return cache_dir() / "subword" / f"{options['model_type']}-{options['vocab_size']}-{len(texts)}-{digest.hexdigest()[:20]}.model"
+    return (
+        cache_dir() / "subword" / f"{options['model_type']}-{options['vocab_size']}-{len(texts)}-"
+        f"{digest.hexdigest()[:20]}.model"
+    )
 
 
 def train_sentencepiece(texts: Sequence[str], options: dict) -> bytes:
@@ -190,7 +207,8 @@ def train_sentencepiece(texts: Sequence[str], options: dict) -> bytes:
 
 
 class EnglishTokenizer:
-    """Lower-cased words (with their apostrophe part) and punctuation marks, for the English side of translation.
+    """Lower-cased words (with their apostrophe part) and punctuation marks, for the English side of
+    translation.
 
     >>> EnglishTokenizer()("Tom didn't go, did he?")
     ['tom', "didn't", 'go', ',', 'did', 'he', '?']
@@ -208,21 +226,30 @@ class EnglishTokenizer:
 
 
 def get_tokenizer(name: str, train_texts: Sequence[str] | None = None) -> Tokenizer:
-    """"syllable", "english", "okt" with optional "-norm" / "-stem" (e.g. "okt-norm-stem"), or a subword
-    model "bpe" / "unigram" with optional "-<vocab size>" (e.g. "bpe-4000"), trained on `train_texts`."""
+    """ "syllable", "english", "okt" with optional "-norm" / "-stem" (e.g. "okt-norm-stem"), or a
+    subword model "bpe" / "unigram" with optional "-<vocab size>" (e.g. "bpe-4000"), trained on
+    `train_texts`."""
     subword = _SUBWORD_NAME.fullmatch(name)
     if subword:
         if train_texts is None:
-            raise ValueError(f"{name!r} is learned from data: get_tokenizer({name!r}, train_texts=<training texts only>)")
+            raise ValueError(
+                f"{name!r} is learned from data: "
+                f"get_tokenizer({name!r}, train_texts=<training texts only>)"
+            )
         model_type, size = subword.groups()
-        return SubwordTokenizer.train(train_texts, int(size) if size else SUBWORD_VOCAB_SIZE, model_type)
+        return SubwordTokenizer.train(
+            train_texts, int(size) if size else SUBWORD_VOCAB_SIZE, model_type
+        )
     if name == "syllable":
         return SyllableTokenizer()
     if name == "english":
         return EnglishTokenizer()
     if name in ("okt", "okt-norm", "okt-stem", "okt-norm-stem"):
         return OktTokenizer(norm="norm" in name, stem="stem" in name)
-    raise ValueError(f"unknown tokenizer {name!r}: use 'syllable', 'english', 'okt[-norm][-stem]' or 'bpe|unigram[-size]'")
+    raise ValueError(
+        f"unknown tokenizer {name!r}: "
+        "use 'syllable', 'english', 'okt[-norm][-stem]' or 'bpe|unigram[-size]'"
+    )
 
 
 def saved_tokenizer(tokenizer: Tokenizer) -> dict:
@@ -243,7 +270,9 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV, Path.home() / ".cache" / "probing_rnns")).expanduser()
 
 
-def tokenize_corpus(texts: Sequence[str], tokenizer: Tokenizer, progress: bool = True) -> list[list[str]]:
+def tokenize_corpus(
+    texts: Sequence[str], tokenizer: Tokenizer, progress: bool = True
+) -> list[list[str]]:
     """Tokenize every text; a slow tokenizer's result is cached, keyed by tokenizer and texts."""
     if not tokenizer.cache_on_disk:
         return [tokenizer(t) for t in texts]
@@ -251,7 +280,9 @@ def tokenize_corpus(texts: Sequence[str], tokenizer: Tokenizer, progress: bool =
     path = cache_dir() / "tokens" / f"{tokenizer.name}-{len(texts)}-{key}.json.gz"
     if path.is_file():
         return json.loads(gzip.decompress(path.read_bytes()))
-    tokens = [tokenizer(t) for t in tqdm(texts, desc=f"{tokenizer.name} 토큰화", disable=not progress)]
+    tokens = [
+        tokenizer(t) for t in tqdm(texts, desc=f"{tokenizer.name} 토큰화", disable=not progress)
+    ]
     write_atomically(path, gzip.compress(json.dumps(tokens, ensure_ascii=False).encode("utf-8")))
     return tokens
 
@@ -259,7 +290,8 @@ def tokenize_corpus(texts: Sequence[str], tokenizer: Tokenizer, progress: bool =
 def write_atomically(path: Path, content: bytes) -> None:
     """Write via a temporary file and a rename, so a killed run never leaves half a cache file.
 
-    The temporary name is per process: ranks under torchrun may write the same cache file at once."""
+    The temporary name is per process: ranks under torchrun may write the same cache file at
+    once."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_bytes(content)

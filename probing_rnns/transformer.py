@@ -31,8 +31,14 @@ POSITIONAL = ("sinusoidal", "learned", "none")  # "none": a bag of tokens, order
 KeyValue = tuple[Tensor, Tensor]  # keys and values split into heads: (B, n, S, d) each
 
 
-def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None,
-                                 scale: bool = True, dropout: float = 0.0) -> tuple[Tensor, Tensor]:
+def scaled_dot_product_attention(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    mask: Tensor | None = None,
+    scale: bool = True,
+    dropout: float = 0.0,
+) -> tuple[Tensor, Tensor]:
     """q (B, n, T, d), k and v (B, n, S, d), mask broadcastable to (B, n, T, S), True where a query
     may look → outputs (B, n, T, d), weights (B, n, T, S). `scale=False`: chapter 9's dot score."""
     scores = q @ k.transpose(-2, -1)  # (B, n, T, S)
@@ -44,8 +50,9 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor |
     return F.dropout(weights, dropout) @ v if dropout else weights @ v, weights
 
 
-def attention_mask(key_mask: Tensor | None, causal: bool, T: int, S: int,
-                   device: torch.device) -> Tensor | None:
+def attention_mask(
+    key_mask: Tensor | None, causal: bool, T: int, S: int, device: torch.device
+) -> Tensor | None:
     """Where each query may look, (B, 1, T, S) or (T, S): at real keys (key_mask (B, S) is True at
     real tokens) and, if `causal`, at no key after the query. The T queries are the last T keys."""
     mask = None
@@ -84,8 +91,14 @@ class MultiheadAttention(nn.Module):
         B, n, T, d = out.shape
         return self.out_proj(out.transpose(1, 2).reshape(B, T, n * d)), weights  # (B, T, E)
 
-    def forward(self, query: Tensor, key: Tensor, value: Tensor, key_mask: Tensor | None = None,
-                causal: bool = False) -> tuple[Tensor, Tensor]:
+    def forward(
+        self,
+        query: Tensor,
+        key: Tensor,
+        value: Tensor,
+        key_mask: Tensor | None = None,
+        causal: bool = False,
+    ) -> tuple[Tensor, Tensor]:
         """query (B, T, E), key and value (B, S, E), key_mask (B, S) True at real tokens
         → output (B, T, E), weights (B, n, T, S)."""
         mask = attention_mask(key_mask, causal, query.shape[1], key.shape[1], query.device)
@@ -140,8 +153,9 @@ class DecoderLayer(Layer):
         """Cross-attention keys and values of memory (B, S, E), once per source: (B, n, S, d)."""
         return self.multihead_attn.heads(memory, 1), self.multihead_attn.heads(memory, 2)
 
-    def extend(self, x: Tensor, past: KeyValue, memory: KeyValue,
-               src_mask: Tensor | None) -> tuple[Tensor, KeyValue, Tensor]:
+    def extend(
+        self, x: Tensor, past: KeyValue, memory: KeyValue, src_mask: Tensor | None
+    ) -> tuple[Tensor, KeyValue, Tensor]:
         """x (B, T, E) at the positions after past's t (keys, values (B, n, t, d)) → x (B, T, E),
         the keys and values of all t + T positions, cross-attention weights (B, n, T, S)."""
         h = self.norm1(x)
@@ -180,8 +194,15 @@ class TokenEmbedding(nn.Module):
     leaves them alone; `start` is the first token's position (what a decoder's cache holds).
     """
 
-    def __init__(self, vocab_size: int, embed_dim: int, max_len: int,
-                 positional: str = "sinusoidal", dropout: float = 0.0, pad_id: int = 0):
+    def __init__(
+        self,
+        vocab_size: int,
+        embed_dim: int,
+        max_len: int,
+        positional: str = "sinusoidal",
+        dropout: float = 0.0,
+        pad_id: int = 0,
+    ):
         super().__init__()
         if positional not in POSITIONAL:
             raise ValueError(f"positional must be one of {POSITIONAL}, got {positional!r}")
@@ -201,8 +222,10 @@ class TokenEmbedding(nn.Module):
         else:  # (B, T): 0 at each row's first real token
             positions = start + (mask.long().cumsum(1) - 1).clamp(min=0)
         if int(positions.max()) >= self.max_len:
-            raise ValueError(f"position {int(positions.max())} is beyond the positional encoding's "
-                             f"{self.max_len}")
+            raise ValueError(
+                f"position {int(positions.max())} is beyond the positional encoding's "
+                f"{self.max_len}"
+            )
         if self.positional == "sinusoidal":
             return self.dropout(x + self.table[positions])  # (·, T, E) broadcast over B
         return self.dropout(x + self.position(positions))
@@ -221,14 +244,24 @@ class TransformerEncoder(nn.Module):
     """A drop-in for `models.Encoder`: ids (B, T) → outputs (B, T, E) and a "final state", the
     output at each row's last real token (B, E), so every pooling of `models.Classifier` works."""
 
-    def __init__(self, vocab_size: int, embed_dim: int, num_heads: int = 4, ff_size: int = 256,
-                 num_layers: int = 1, max_len: int = 128, positional: str = "sinusoidal",
-                 dropout: float = 0.0, pad_id: int = 0):
+    def __init__(
+        self,
+        vocab_size: int,
+        embed_dim: int,
+        num_heads: int = 4,
+        ff_size: int = 256,
+        num_layers: int = 1,
+        max_len: int = 128,
+        positional: str = "sinusoidal",
+        dropout: float = 0.0,
+        pad_id: int = 0,
+    ):
         super().__init__()
         self.output_size = embed_dim
         self.embed = TokenEmbedding(vocab_size, embed_dim, max_len, positional, dropout, pad_id)
-        self.layers = nn.ModuleList(EncoderLayer(embed_dim, num_heads, ff_size, dropout)
-                                    for _ in range(num_layers))
+        self.layers = nn.ModuleList(
+            EncoderLayer(embed_dim, num_heads, ff_size, dropout) for _ in range(num_layers)
+        )
         self.norm = nn.LayerNorm(embed_dim)  # pre-LN layers leave their output unnormalised
 
     def forward(self, ids: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
@@ -258,15 +291,35 @@ class TransformerSeq2Seq(nn.Module):
     teacher-forced `forward`. Its `State` keeps the K hypotheses first, so `decoding.select`
     re-orders and copies the cache as it does a recurrent state."""
 
-    def __init__(self, src_vocab_size: int, tgt_vocab_size: int, embed_dim: int = 128,
-                 num_heads: int = 4, ff_size: int = 256, num_layers: int = 2, max_len: int = 64,
-                 positional: str = "sinusoidal", dropout: float = 0.0, pad_id: int = 0):
+    def __init__(
+        self,
+        src_vocab_size: int,
+        tgt_vocab_size: int,
+        embed_dim: int = 128,
+        num_heads: int = 4,
+        ff_size: int = 256,
+        num_layers: int = 2,
+        max_len: int = 64,
+        positional: str = "sinusoidal",
+        dropout: float = 0.0,
+        pad_id: int = 0,
+    ):
         super().__init__()
-        self.encoder = TransformerEncoder(src_vocab_size, embed_dim, num_heads, ff_size, num_layers,
-                                          max_len, positional, dropout, pad_id)
+        self.encoder = TransformerEncoder(
+            src_vocab_size,
+            embed_dim,
+            num_heads,
+            ff_size,
+            num_layers,
+            max_len,
+            positional,
+            dropout,
+            pad_id,
+        )
         self.embed = TokenEmbedding(tgt_vocab_size, embed_dim, max_len, positional, dropout, pad_id)
-        self.layers = nn.ModuleList(DecoderLayer(embed_dim, num_heads, ff_size, dropout)
-                                    for _ in range(num_layers))
+        self.layers = nn.ModuleList(
+            DecoderLayer(embed_dim, num_heads, ff_size, dropout) for _ in range(num_layers)
+        )
         self.norm = nn.LayerNorm(embed_dim)
         self.out = nn.Linear(embed_dim, tgt_vocab_size)
 
@@ -296,8 +349,9 @@ class TransformerSeq2Seq(nn.Module):
         log_probs, state, _ = self.decode(tokens[:, None], state)
         return log_probs[:, 0], state
 
-    def forward(self, src: Tensor, src_mask: Tensor, tgt: Tensor,
-                teacher_forcing: float = 1.0) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, src: Tensor, src_mask: Tensor, tgt: Tensor, teacher_forcing: float = 1.0
+    ) -> tuple[Tensor, Tensor]:
         """tgt (B, T) = <bos> y <eos> → log-probs (B, T-1, V) for y <eos>, cross-attention weights
         (B, T-1, S)."""
         if teacher_forcing < 1.0:

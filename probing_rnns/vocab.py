@@ -27,8 +27,11 @@ class Vocab:
         self.stoi = {tok: i for i, tok in enumerate(self.itos)}
 
     @classmethod
-    def build(cls, token_lists: Iterable[Sequence[str]], min_freq: int = 1, max_size: int | None = None) -> Vocab:
-        """Tokens seen at least `min_freq` times, most frequent first (ties: alphabetical), at most `max_size` besides the specials."""
+    def build(
+        cls, token_lists: Iterable[Sequence[str]], min_freq: int = 1, max_size: int | None = None
+    ) -> Vocab:
+        """Tokens seen at least `min_freq` times, most frequent first (ties: alphabetical), at most
+        `max_size` besides the specials."""
         counts = Counter(chain.from_iterable(token_lists))
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         words = [tok for tok, n in ranked if n >= min_freq and tok not in SPECIALS]
@@ -40,13 +43,16 @@ class Vocab:
     def __contains__(self, token: str) -> bool:
         return token in self.stoi
 
-    def encode(self, tokens: Sequence[str], add_bos: bool = False, add_eos: bool = False) -> list[int]:
+    def encode(
+        self, tokens: Sequence[str], add_bos: bool = False, add_eos: bool = False
+    ) -> list[int]:
         """Ids of `tokens`; a token not in the vocabulary becomes `<unk>`."""
         ids = [self.stoi.get(tok, self.unk_id) for tok in tokens]
         return [self.bos_id] * add_bos + ids + [self.eos_id] * add_eos
 
     def decode(self, ids: Iterable[int], skip_specials: bool = True) -> list[str]:
-        """Tokens of `ids`; `<pad> <bos> <eos>` are left out unless `skip_specials=False` (`<unk>` stays)."""
+        """Tokens of `ids`; `<pad> <bos> <eos>` are left out unless `skip_specials=False` (`<unk>`
+        stays)."""
         skip = {self.pad_id, self.bos_id, self.eos_id} if skip_specials else set()
         return [self.itos[i] for i in ids if i not in skip]
 
