@@ -27,8 +27,10 @@ from probing_rnns.vocab import Vocab
 
 SEED = 0  # the seed of the runs whose models the book ships
 MAX_BEAM = 16  # the widest beam the command and the demo run (chapter 10 measures 1–16)
-NO_MODELS = ("책의 감성 모델 파일이 없습니다(results/<실험>/models/). `probing-rnns models`가 모델마다 "
-             "받을 곳과 `probing-rnns train --full --model <이름>` 명령을 보여 줍니다.")
+NO_MODELS = (
+    "책의 감성 모델 파일이 없습니다(results/<실험>/models/). `probing-rnns models`가 모델마다 "
+    "받을 곳과 `probing-rnns train --full --model <이름>` 명령을 보여 줍니다."
+)
 MAX_CHARS = 20_000  # longer input is refused; the models read the first max_len tokens anyway
 TRANSLATION_EXPERIMENT = "tatoeba-attention"
 
@@ -69,8 +71,11 @@ class BookModel:
     def missing_message(self) -> str:
         minutes = self.expected_minutes()
         cost = f" (CPU 한 스레드로 약 {minutes:.0f}분)" if minutes is not None else ""
-        return (f"{self.name} 모델 파일이 없습니다: {self.shipped_path()}. "
-                f"`probing-rnns train --full --model {self.name}`로 책과 같은 설정으로 학습하세요{cost}.")
+        return (
+            f"{self.name} 모델 파일이 없습니다: {self.shipped_path()}. "
+            f"`probing-rnns train --full --model {self.name}`로 "
+            f"책과 같은 설정으로 학습하세요{cost}."
+        )
 
     def expected_minutes(self) -> float | None:
         """How long the stored run trained, in minutes (the machine that stored it; one thread)."""
@@ -84,8 +89,12 @@ SENTIMENT = (
     BookModel("gru", "nsmc-cells", "gru", "GRU, 마지막 상태 (6장)"),
     BookModel("bilstm", "nsmc-cells", "bilstm", "양방향 LSTM (6장)"),
     BookModel("bigru", "nsmc-cells", "bigru", "양방향 GRU (6장)"),
-    BookModel("combined", "nsmc-combined", "bigru-max-warmup-5ep",
-              "양방향 GRU + 최대 풀링 + 웜업·선형 감쇠, 5 에폭 (6장)"),
+    BookModel(
+        "combined",
+        "nsmc-combined",
+        "bigru-max-warmup-5ep",
+        "양방향 GRU + 최대 풀링 + 웜업·선형 감쇠, 5 에폭 (6장)",
+    ),
     BookModel("attention", "nsmc-pooling", "attention", "LSTM + 어텐션 풀링 (13장)"),
 )
 
@@ -95,11 +104,14 @@ def translator() -> BookModel:
     try:
         means = experiments.validation_means(TRANSLATION_EXPERIMENT, "val_bleu")
     except FileNotFoundError:
-        raise FileNotFoundError(f"{TRANSLATION_EXPERIMENT}의 결과 파일이 없어 책의 번역기를 정할 수 "
-                                "없습니다(results/ 폴더가 있는 저장소에서 실행하세요).") from None
+        raise FileNotFoundError(
+            f"{TRANSLATION_EXPERIMENT}의 결과 파일이 없어 책의 번역기를 정할 수 "
+            "없습니다(results/ 폴더가 있는 저장소에서 실행하세요)."
+        ) from None
     best = max(means, key=means.get)
-    return BookModel("translator", TRANSLATION_EXPERIMENT, best,
-                     f"양방향 GRU 인코더–디코더, {best} 어텐션 (9장)")
+    return BookModel(
+        "translator", TRANSLATION_EXPERIMENT, best, f"양방향 GRU 인코더–디코더, {best} 어텐션 (9장)"
+    )
 
 
 def named(name: str) -> BookModel:
@@ -150,7 +162,9 @@ def check_text(text: str, empty_message: str) -> None:
     """Refuse input no model should read, with a Korean message: too long, or nothing but whitespace
     and invisible characters."""
     if len(text) > MAX_CHARS:
-        raise ValueError(f"문장이 너무 깁니다 ({len(text):,}자). {MAX_CHARS:,}자 이하로 줄여 주세요.")
+        raise ValueError(
+            f"문장이 너무 깁니다 ({len(text):,}자). {MAX_CHARS:,}자 이하로 줄여 주세요."
+        )
     if not normalize_text(text).strip():
         raise ValueError(empty_message)
 
@@ -160,8 +174,10 @@ def reads_nothing(tokens: list[str], vocab: Vocab) -> str | None:
     emoji or a script it never saw: its answer would say nothing about the text), else None."""
     if any(t in vocab and any(unicodedata.category(c)[0] in "LN" for c in t) for t in tokens):
         return None
-    return ("모델이 아는 글자가 하나도 없습니다. 이모지, 문장 부호, 학습 데이터에 없던 문자 체계만으로는 "
-            "예측할 수 없습니다. 한국어로 써 주세요.")
+    return (
+        "모델이 아는 글자가 하나도 없습니다. 이모지, 문장 부호, "
+        "학습 데이터에 없던 문자 체계만으로는 예측할 수 없습니다. 한국어로 써 주세요."
+    )
 
 
 def predict_review(model: SavedClassifier, text: str) -> TextPrediction:
@@ -184,6 +200,8 @@ def score_text(metrics: dict) -> str:
         return f"평가 정확도 {metrics['test_accuracy']:.2%}"
     text = f"평가 BLEU {metrics['test_bleu']:.2f} (탐욕 탐색)"
     if "selected_beam" in metrics:
-        text += (f", 빔 {metrics['selected_beam']}·α {metrics['selected_alpha']:g}(검증으로 고름) "
-                 f"{metrics['test_bleu_selected']:.2f}")
+        text += (
+            f", 빔 {metrics['selected_beam']}·α {metrics['selected_alpha']:g}(검증으로 고름) "
+            f"{metrics['test_bleu_selected']:.2f}"
+        )
     return text

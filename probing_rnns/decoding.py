@@ -4,17 +4,18 @@ Every search talks to the model through one function, the *step*:
 
     step(tokens (K,), state) → (log-probs (K, V), state)
 
-`tokens` holds the last token of each of K hypotheses; `state` is whatever the model carries between steps,
-a tensor or a (nested) tuple of tensors with the K hypotheses on the first dimension. Searches re-order and
-copy hypotheses with `select(state, idx)`, so any recurrent decoder fits (RNN, LSTM (h, c), attention memory).
-The searches run where the state lives (the model's device, `devices.device_of`): new tokens are
-made there.
+`tokens` holds the last token of each of K hypotheses; `state` is whatever the model carries between
+steps, a tensor or a (nested) tuple of tensors with the K hypotheses on the first dimension.
+Searches re-order and copy hypotheses with `select(state, idx)`, so any recurrent decoder fits (RNN,
+LSTM (h, c), attention memory). The searches run where the state lives (the model's device,
+`devices.device_of`): new tokens are made there.
 
-Sampling draws each next token instead, from the model's distribution reshaped by a temperature, top-k and
-top-p (nucleus); at temperature 0 it takes the argmax, which is greedy search.
+Sampling draws each next token instead, from the model's distribution reshaped by a temperature,
+top-k and top-p (nucleus); at temperature 0 it takes the argmax, which is greedy search.
 
-Searches start from `<bos>` with the state for K = 1. Output tokens leave out `<bos>` and end with `<eos>` unless
-cut off at `max_len`; they are ranked by log p / len**α (길이 정규화 length normalisation; α = 0: raw log p).
+Searches start from `<bos>` with the state for K = 1. Output tokens leave out `<bos>` and end with
+`<eos>` unless cut off at `max_len`; they are ranked by log p / len**α (길이 정규화 length
+normalisation; α = 0: raw log p).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from probing_rnns import devices
 
 State = Tensor | tuple["State", ...]  # every tensor has the K hypotheses on its first dimension
 Step = Callable[[Tensor, State], tuple[Tensor, State]]
-MAX_SEQUENCES = 10**6  # exhaustive_search refuses vocabularies with more than this many V**max_len sequences
+# exhaustive_search refuses vocabularies with more than this many V**max_len sequences
+MAX_SEQUENCES = 10**6
 
 
 @dataclass
@@ -71,18 +73,26 @@ def _check(max_len: int, beam_size: int = 1, n_best: int = 1) -> None:
 
 
 def greedy(step: Step, state: State, bos_id: int, eos_id: int, max_len: int) -> Hypothesis:
-    """Greedy search (탐욕 탐색): always take the single most likely next token (sampling at temperature 0)."""
+    """Greedy search (탐욕 탐색): always take the single most likely next token (sampling at
+    temperature 0)."""
     return sample(step, state, bos_id, eos_id, max_len, temperature=0.0)
 
 
-def reshape_distribution(log_probs: Tensor, temperature: float = 1.0, top_k: int | None = None,
-                         top_p: float | None = None) -> Tensor:
-    """The distribution sampling draws from, as log-probs (K, V): the model's log-probs divided by the temperature
-    (온도: < 1 sharpens, > 1 flattens), cut to the `top_k` most likely tokens (ties at the k-th are kept) and to the
-    nucleus (뉴클리어스), the most likely tokens whose probabilities first reach `top_p`; the rest get -inf.
+def reshape_distribution(
+    log_probs: Tensor,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+) -> Tensor:
+    """The distribution sampling draws from, as log-probs (K, V): the model's log-probs divided by
+    the temperature (온도: < 1 sharpens, > 1 flattens), cut to the `top_k` most likely tokens (ties
+    at the k-th are kept) and to the nucleus (뉴클리어스), the most likely tokens whose
+    probabilities first reach `top_p`; the rest get -inf.
     """
     if temperature <= 0:
-        raise ValueError(f"temperature must be positive (0 means greedy: take the argmax), got {temperature}")
+        raise ValueError(
+            f"temperature must be positive (0 means greedy: take the argmax), got {temperature}"
+        )
     if top_k is not None and top_k < 1:
         raise ValueError(f"top_k must be at least 1, got {top_k}")
     if top_p is not None and not 0 < top_p <= 1:
@@ -94,8 +104,10 @@ def reshape_distribution(log_probs: Tensor, temperature: float = 1.0, top_k: int
     if top_p is not None:
         ranked, order = scores.sort(dim=-1, descending=True)  # (K, V) most likely first
         probs = ranked.softmax(dim=-1)
-        above = probs.cumsum(dim=-1) - probs  # (K, V) probability of the tokens ranked above each: the first is 0
-        outside = torch.empty_like(above, dtype=torch.bool).scatter_(-1, order, above >= top_p)  # back to token order
+        # (K, V) probability of the tokens ranked above each: the first is 0
+        above = probs.cumsum(dim=-1) - probs
+        # back to token order
+        outside = torch.empty_like(above, dtype=torch.bool).scatter_(-1, order, above >= top_p)
         scores = scores.masked_fill(outside, -torch.inf)
     return scores.log_softmax(dim=-1)
 
@@ -108,10 +120,20 @@ def draw(probs: Tensor, generator: torch.Generator | None = None) -> Tensor:
     return devices.to_device(drawn[:, 0], probs.device)
 
 
-def sample(step: Step, state: State, bos_id: int, eos_id: int, max_len: int, temperature: float = 1.0,
-           top_k: int | None = None, top_p: float | None = None, generator: torch.Generator | None = None) -> Hypothesis:
-    """Sampling (샘플링): draw each next token from `reshape_distribution` of the model's log-probs, with `generator`
-    for reproducible draws; temperature 0 takes the argmax (greedy). `log_prob` is the model's own log p(tokens).
+def sample(
+    step: Step,
+    state: State,
+    bos_id: int,
+    eos_id: int,
+    max_len: int,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    generator: torch.Generator | None = None,
+) -> Hypothesis:
+    """Sampling (샘플링): draw each next token from `reshape_distribution` of the model's log-probs,
+    with `generator` for reproducible draws; temperature 0 takes the argmax (greedy). `log_prob` is
+    the model's own log p(tokens).
     """
     _check(max_len)
     token = torch.tensor([bos_id], device=devices.device_of(state))  # (1,)
@@ -130,10 +152,13 @@ def sample(step: Step, state: State, bos_id: int, eos_id: int, max_len: int, tem
     return hypothesis(tokens, log_prob.item())
 
 
-def _stop(finished: list[Hypothesis], live: Tensor, beam_size: int, n_best: int, length_penalty: float) -> bool:
-    """Stop once `beam_size` hypotheses finished or none is live (`live` (K,): their log-probs). With α = 0 also
-    once the n_best-th finished score ≥ every live one: log-probs only fall, so no live hypothesis can overtake.
-    With α > 0 a longer hypothesis can (dividing by a larger len**α lifts it), so the search runs on to max_len.
+def _stop(
+    finished: list[Hypothesis], live: Tensor, beam_size: int, n_best: int, length_penalty: float
+) -> bool:
+    """Stop once `beam_size` hypotheses finished or none is live (`live` (K,): their log-probs).
+    With α = 0 also once the n_best-th finished score ≥ every live one: log-probs only fall, so no
+    live hypothesis can overtake. With α > 0 a longer hypothesis can (dividing by a larger len**α
+    lifts it), so the search runs on to max_len.
     """
     if len(finished) >= beam_size or live.numel() == 0:
         return True
@@ -142,25 +167,39 @@ def _stop(finished: list[Hypothesis], live: Tensor, beam_size: int, n_best: int,
     return sorted((h.score for h in finished), reverse=True)[n_best - 1] >= live.max().item()
 
 
-def _candidates(t: int, tokens: Tensor, top: Tensor, rows: Tensor, cols: Tensor, done: list[int],
-                keep: Tensor) -> list[Candidate]:
-    """What one beam-search step did with each ranked continuation (`done`: those <eos> finished)."""
+def _candidates(
+    t: int, tokens: Tensor, top: Tensor, rows: Tensor, cols: Tensor, done: list[int], keep: Tensor
+) -> list[Candidate]:
+    """What one beam-search step did with each ranked continuation (`done`: those <eos>
+    finished)."""
     kept = set(keep.tolist())
-    fates = ["finished" if c in done else "kept" if c in kept else "pruned"
-             for c in range(len(top))]
-    return [Candidate(t, tuple(tokens[r, 1:].tolist()) + (col,), score, fate)
-            for r, col, score, fate in zip(rows.tolist(), cols.tolist(), top.tolist(), fates)]
+    fates = [
+        "finished" if c in done else "kept" if c in kept else "pruned" for c in range(len(top))
+    ]
+    return [
+        Candidate(t, tuple(tokens[r, 1:].tolist()) + (col,), score, fate)
+        for r, col, score, fate in zip(rows.tolist(), cols.tolist(), top.tolist(), fates)
+    ]
 
 
-def beam_search(step: Step, state: State, bos_id: int, eos_id: int, beam_size: int, max_len: int,
-                length_penalty: float = 0.0, n_best: int = 1,
-                trace: list[Candidate] | None = None) -> list[Hypothesis]:
-    """Beam search (빔 탐색): keep the `beam_size` best partial hypotheses; return the `n_best` best, best first.
+def beam_search(
+    step: Step,
+    state: State,
+    bos_id: int,
+    eos_id: int,
+    beam_size: int,
+    max_len: int,
+    length_penalty: float = 0.0,
+    n_best: int = 1,
+    trace: list[Candidate] | None = None,
+) -> list[Hypothesis]:
+    """Beam search (빔 탐색): keep the `beam_size` best partial hypotheses; return the `n_best`
+    best, best first.
 
-    Each step scores all K·V continuations by cumulative log-prob and takes the best 2·beam_size. An <eos>
-    among the best beam_size finishes its hypothesis; the best beam_size others stay live. Hypotheses still
-    live at max_len finish unended. With beam_size = 1 this is exactly `greedy`.
-    A `trace` list receives every step's 2·beam_size ranked continuations (`Candidate`): the tree.
+    Each step scores all K·V continuations by cumulative log-prob and takes the best 2·beam_size. An
+    <eos> among the best beam_size finishes its hypothesis; the best beam_size others stay live.
+    Hypotheses still live at max_len finish unended. With beam_size = 1 this is exactly `greedy`. A
+    `trace` list receives every step's 2·beam_size ranked continuations (`Candidate`): the tree.
     """
     _check(max_len, beam_size, n_best)
     # (K, t) live hypotheses, <bos> first
@@ -171,11 +210,14 @@ def beam_search(step: Step, state: State, bos_id: int, eos_id: int, beam_size: i
         log_probs, state = step(tokens[:, -1], state)  # (K, V)
         total = (scores[:, None] + log_probs).flatten()  # (K·V,)
         top, flat = total.topk(min(2 * beam_size, total.numel()))  # (C,), (C,) best first
-        rows, cols = flat // log_probs.shape[1], flat % log_probs.shape[1]  # (C,) hypothesis, next token
+        # (C,) hypothesis, next token
+        rows, cols = flat // log_probs.shape[1], flat % log_probs.shape[1]
         ends = cols == eos_id  # (C,)
         done = ends[:beam_size].nonzero().flatten().tolist()
         for c in done:
-            finished.append(hypothesis(tokens[rows[c], 1:].tolist() + [eos_id], top[c].item(), length_penalty))
+            finished.append(
+                hypothesis(tokens[rows[c], 1:].tolist() + [eos_id], top[c].item(), length_penalty)
+            )
         keep = (~ends).nonzero().flatten()[:beam_size]  # (K',)
         if trace is not None:
             trace += _candidates(t, tokens, top, rows, cols, done, keep)
@@ -184,15 +226,27 @@ def beam_search(step: Step, state: State, bos_id: int, eos_id: int, beam_size: i
         if _stop(finished, scores, beam_size, n_best, length_penalty):
             break
     else:  # max_len reached: the live hypotheses finish as they are
-        finished += [hypothesis(seq[1:], s, length_penalty) for seq, s in zip(tokens.tolist(), scores.tolist())]
+        finished += [
+            hypothesis(seq[1:], s, length_penalty)
+            for seq, s in zip(tokens.tolist(), scores.tolist())
+        ]
     return sorted(finished, key=lambda h: h.score, reverse=True)[:n_best]
 
 
-def exhaustive_search(step: Step, state: State, bos_id: int, eos_id: int, max_len: int,
-                      length_penalty: float = 0.0, vocab_size: int | None = None) -> list[Hypothesis]:
-    """Every sequence up to max_len (ended by <eos>, or cut off at max_len), best first: the exact answer.
+def exhaustive_search(
+    step: Step,
+    state: State,
+    bos_id: int,
+    eos_id: int,
+    max_len: int,
+    length_penalty: float = 0.0,
+    vocab_size: int | None = None,
+) -> list[Hypothesis]:
+    """Every sequence up to max_len (ended by <eos>, or cut off at max_len), best first: the exact
+    answer.
 
-    Only for tiny vocabularies; `vocab_size` (else read from one step) must keep V**max_len ≤ MAX_SEQUENCES.
+    Only for tiny vocabularies; `vocab_size` (else read from one step) must keep V**max_len ≤
+    MAX_SEQUENCES.
     """
     _check(max_len)
     # (K, t) all unfinished prefixes
@@ -204,12 +258,16 @@ def exhaustive_search(step: Step, state: State, bos_id: int, eos_id: int, max_le
     for _ in range(max_len):
         log_probs, state = step(tokens[:, -1], state)  # (K, V)
         total = scores[:, None] + log_probs  # (K, V)
-        finished += [hypothesis(seq[1:] + [eos_id], s, length_penalty)
-                     for seq, s in zip(tokens.tolist(), total[:, eos_id].tolist())]
+        finished += [
+            hypothesis(seq[1:] + [eos_id], s, length_penalty)
+            for seq, s in zip(tokens.tolist(), total[:, eos_id].tolist())
+        ]
         goes_on = torch.ones_like(total, dtype=torch.bool)
         goes_on[:, eos_id] = False
         rows, cols = goes_on.nonzero(as_tuple=True)  # (K·(V-1),) every continuation but <eos>
         tokens = torch.cat([tokens[rows], cols[:, None]], dim=1)  # (K·(V-1), t+1)
         scores, state = total[rows, cols], select(state, rows)
-    finished += [hypothesis(seq[1:], s, length_penalty) for seq, s in zip(tokens.tolist(), scores.tolist())]
+    finished += [
+        hypothesis(seq[1:], s, length_penalty) for seq, s in zip(tokens.tolist(), scores.tolist())
+    ]
     return sorted(finished, key=lambda h: h.score, reverse=True)

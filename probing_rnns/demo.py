@@ -32,7 +32,10 @@ from probing_rnns.translation import SavedTranslator
 
 PAGE = Path(__file__).with_name("demo_page.html")
 MAX_BODY = 12 * MAX_CHARS + 1_000  # bytes: MAX_CHARS characters, ≤ 12 each in JSON (\ud83d\ude00)
-METHODS = {"attention": "어텐션 풀링 가중치 (합 1)", "saliency": "기울기 × 입력 (파랑: 긍정 쪽, 빨강: 부정 쪽)"}
+METHODS = {
+    "attention": "어텐션 풀링 가중치 (합 1)",
+    "saliency": "기울기 × 입력 (파랑: 긍정 쪽, 빨강: 부정 쪽)",
+}
 MALFORMED = '요청을 읽을 수 없습니다. {"text": "문장"} 형식의 JSON을 UTF-8로 보내 주세요.'
 
 
@@ -50,14 +53,23 @@ def review_row(model: SavedClassifier, text: str) -> dict:
     why = explain.explain_review(model, text)
     signed = why.method == "saliency"
     shown = [t.replace(SPACE, " ") for t in why.tokens]
-    return {"model": model.name, "about": book_models.named(model.name).about, "label": p.label,
-            "positive": p.positive, "unknown_rate": p.unknown_rate, "truncated": p.truncated,
-            "notes": p.notes(), "test_accuracy": model.metrics.get("test_accuracy"),
-            "val_accuracy": model.metrics.get("val_accuracy"), "score": score_text(model.metrics),
-            "method": why.method, "method_text": METHODS[why.method],
-            "tokens": why.tokens, "values": why.values,
-            "highlight": highlight_tokens(shown, why.values,
-                                          title="{:+.3f}" if signed else "{:.3f}")}
+    return {
+        "model": model.name,
+        "about": book_models.named(model.name).about,
+        "label": p.label,
+        "positive": p.positive,
+        "unknown_rate": p.unknown_rate,
+        "truncated": p.truncated,
+        "notes": p.notes(),
+        "test_accuracy": model.metrics.get("test_accuracy"),
+        "val_accuracy": model.metrics.get("val_accuracy"),
+        "score": score_text(model.metrics),
+        "method": why.method,
+        "method_text": METHODS[why.method],
+        "tokens": why.tokens,
+        "values": why.values,
+        "highlight": highlight_tokens(shown, why.values, title="{:+.3f}" if signed else "{:.3f}"),
+    }
 
 
 def compare(models: list[SavedClassifier], text: str) -> dict:
@@ -83,9 +95,13 @@ def translate_view(translator: SavedTranslator | None, text: str, beam: int | No
     refusal = book_models.reads_nothing(view.source_tokens, translator.src_vocab)
     if refusal:
         return {"error": refusal}
-    return {"model": translator.name, "about": book_models.named("translator").about,
-            "score": score_text(translator.metrics),
-            "chosen_on_validation": "selected_beam" in translator.metrics, **asdict(view)}
+    return {
+        "model": translator.name,
+        "about": book_models.named("translator").about,
+        "score": score_text(translator.metrics),
+        "chosen_on_validation": "selected_beam" in translator.metrics,
+        **asdict(view),
+    }
 
 
 def missing_translator() -> str:
@@ -112,14 +128,27 @@ def request_fields(body: bytes) -> tuple[str, int | None]:
 
 def page_config(classifiers: list[SavedClassifier], translator: SavedTranslator | None) -> dict:
     """What the page shows before any request: the models, or how to get a missing translator."""
-    return {"models": [{"name": m.name, "about": book_models.named(m.name).about,
-                        "score": score_text(m.metrics)} for m in classifiers],
-            "translator": None if translator is None else {
-                "name": translator.name, "about": book_models.named("translator").about,
-                "score": score_text(translator.metrics),
-                "beam": book_models.decoding_setting(translator.metrics)[0]},
-            "translator_missing": None if translator else missing_translator(),
-            "max_chars": MAX_CHARS, "max_beam": MAX_BEAM}
+    return {
+        "models": [
+            {
+                "name": m.name,
+                "about": book_models.named(m.name).about,
+                "score": score_text(m.metrics),
+            }
+            for m in classifiers
+        ],
+        "translator": None
+        if translator is None
+        else {
+            "name": translator.name,
+            "about": book_models.named("translator").about,
+            "score": score_text(translator.metrics),
+            "beam": book_models.decoding_setting(translator.metrics)[0],
+        },
+        "translator_missing": None if translator else missing_translator(),
+        "max_chars": MAX_CHARS,
+        "max_beam": MAX_BEAM,
+    }
 
 
 def render_page(classifiers: list[SavedClassifier], translator: SavedTranslator | None) -> bytes:
@@ -128,8 +157,12 @@ def render_page(classifiers: list[SavedClassifier], translator: SavedTranslator 
     return PAGE.read_text(encoding="utf-8").replace("{{CONFIG}}", config).encode("utf-8")
 
 
-def make_server(classifiers: list[SavedClassifier], translator: SavedTranslator | None = None,
-                port: int = 8000, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+def make_server(
+    classifiers: list[SavedClassifier],
+    translator: SavedTranslator | None = None,
+    port: int = 8000,
+    host: str = "127.0.0.1",
+) -> ThreadingHTTPServer:
     """The demo server (port 0: any free port, see `server_address`); `serve_forever()` runs it."""
     page = render_page(classifiers, translator)
     routes: dict[str, Callable[[str, int | None], dict]] = {
@@ -143,8 +176,10 @@ def make_server(classifiers: list[SavedClassifier], translator: SavedTranslator 
             if path == "/":
                 return self.reply(HTTPStatus.OK, page, "text/html; charset=utf-8")
             if path in routes:
-                return self.reply_json(HTTPStatus.METHOD_NOT_ALLOWED,
-                                       {"error": f"{path}에는 POST로 JSON을 보내 주세요."})
+                return self.reply_json(
+                    HTTPStatus.METHOD_NOT_ALLOWED,
+                    {"error": f"{path}에는 POST로 JSON을 보내 주세요."},
+                )
             self.reply_json(HTTPStatus.NOT_FOUND, {"error": f"없는 주소입니다: {path}"})
 
         def do_POST(self):
@@ -160,10 +195,14 @@ def make_server(classifiers: list[SavedClassifier], translator: SavedTranslator 
         def body(self) -> bytes:
             length = self.headers.get("Content-Length", "")
             if not length.isdigit():
-                raise BadRequest("요청에 올바른 Content-Length가 없습니다.", HTTPStatus.LENGTH_REQUIRED)
+                raise BadRequest(
+                    "요청에 올바른 Content-Length가 없습니다.", HTTPStatus.LENGTH_REQUIRED
+                )
             if int(length) > MAX_BODY:
-                raise BadRequest(f"요청이 너무 큽니다. 문장은 {MAX_CHARS:,}자 이하로 보내 주세요.",
-                                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                raise BadRequest(
+                    f"요청이 너무 큽니다. 문장은 {MAX_CHARS:,}자 이하로 보내 주세요.",
+                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                )
             return self.rfile.read(int(length))
 
         def reply_json(self, status: HTTPStatus, answer: dict[str, Any]):
@@ -183,16 +222,21 @@ def make_server(classifiers: list[SavedClassifier], translator: SavedTranslator 
     return ThreadingHTTPServer((host, port), Handler)
 
 
-def serve(classifiers: list[SavedClassifier], translator: SavedTranslator | None, port: int,
-          host: str) -> None:
+def serve(
+    classifiers: list[SavedClassifier], translator: SavedTranslator | None, port: int, host: str
+) -> None:
     try:
         server = make_server(classifiers, translator, port, host)
     except OSError as error:
-        raise OSError(f"{host}:{port}에서 서버를 열 수 없습니다 ({error.strerror}). "
-                      "--port로 다른 포트를 고르세요.") from None
+        raise OSError(
+            f"{host}:{port}에서 서버를 열 수 없습니다 ({error.strerror}). "
+            "--port로 다른 포트를 고르세요."
+        ) from None
     names = ", ".join(m.name for m in classifiers)
-    print(f"http://{host}:{server.server_address[1]}/ — 감성 모델 {len(classifiers)}개({names}), "
-          f"번역기 {'있음' if translator else '없음'}. 끝내려면 Ctrl+C.")
+    print(
+        f"http://{host}:{server.server_address[1]}/ — 감성 모델 {len(classifiers)}개({names}), "
+        f"번역기 {'있음' if translator else '없음'}. 끝내려면 Ctrl+C."
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -36,25 +36,32 @@ def resolve_device(spec: str | torch.device = "auto") -> torch.device:
     try:
         device = torch.device(spec)
     except (RuntimeError, TypeError):
-        raise ValueError(f"알 수 없는 장치 {spec!r}입니다. {EXAMPLES}처럼 쓰세요 "
-                         "(unknown device)") from None
+        raise ValueError(
+            f"알 수 없는 장치 {spec!r}입니다. {EXAMPLES}처럼 쓰세요 (unknown device)"
+        ) from None
     if device.type not in DEVICE_TYPES:
-        raise ValueError(f"장치 {spec!r}는 지원하지 않습니다. {EXAMPLES} 가운데 하나를 쓰세요 "
-                         "(unsupported device)")
+        raise ValueError(
+            f"장치 {spec!r}는 지원하지 않습니다. {EXAMPLES} 가운데 하나를 쓰세요 "
+            "(unsupported device)"
+        )
     return _cuda(device, str(spec)) if device.type == "cuda" else device
 
 
 def _cuda(device: torch.device, spec: str) -> torch.device:
     if not torch.cuda.is_available():
-        raise ValueError(f"장치 {spec!r}: 이 컴퓨터에는 쓸 수 있는 CUDA GPU가 없습니다. "
-                         "device='cpu'나 'auto'(GPU가 있으면 GPU, 없으면 CPU)를 쓰세요. "
-                         "Colab이라면 [런타임] → [런타임 유형 변경]에서 GPU를 고르세요 "
-                         "(no CUDA GPU available).")
+        raise ValueError(
+            f"장치 {spec!r}: 이 컴퓨터에는 쓸 수 있는 CUDA GPU가 없습니다. "
+            "device='cpu'나 'auto'(GPU가 있으면 GPU, 없으면 CPU)를 쓰세요. "
+            "Colab이라면 [런타임] → [런타임 유형 변경]에서 GPU를 고르세요 "
+            "(no CUDA GPU available)."
+        )
     index = device.index if device.index is not None else int(os.environ.get("LOCAL_RANK", 0))
     count = torch.cuda.device_count()
     if index >= count:
-        raise ValueError(f"장치 {spec!r}: GPU {index}번이 없습니다. 이 컴퓨터의 GPU는 {count}개"
-                         f"(cuda:0–cuda:{count - 1})입니다 (no such GPU).")
+        raise ValueError(
+            f"장치 {spec!r}: GPU {index}번이 없습니다. 이 컴퓨터의 GPU는 {count}개"
+            f"(cuda:0–cuda:{count - 1})입니다 (no such GPU)."
+        )
     return torch.device("cuda", index)
 
 
@@ -115,9 +122,11 @@ def amp_enabled(device: torch.device, requested: bool) -> bool:
         return False
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return True
-    warnings.warn(f"amp=True는 bfloat16을 지원하는 CUDA GPU에서만 켜집니다. 장치 {device}에서는 "
-                  "무시하고 float32로 학습합니다 (amp ignored: no bf16-capable CUDA device).",
-                  stacklevel=2)
+    warnings.warn(
+        f"amp=True는 bfloat16을 지원하는 CUDA GPU에서만 켜집니다. 장치 {device}에서는 "
+        "무시하고 float32로 학습합니다 (amp ignored: no bf16-capable CUDA device).",
+        stacklevel=2,
+    )
     return False
 
 

@@ -5,7 +5,8 @@ A review's tokens get one number each, by one of two methods:
 - **attention** (어텐션 풀링 가중치): a classifier with attention pooling (chapter 13) averages its
   outputs with weights that sum to 1 over the review; they say where the pooling looked, not which
   way a token pushed the decision.
-- **saliency** (기울기 × 입력): for any other classifier, x_t · ∂(logit_긍정 − logit_부정)/∂x_t summed
+- **saliency** (기울기 × 입력): for any other classifier, x_t · ∂(logit_긍정 − logit_부정)/∂x_t
+summed
   over the embedding x_t of token t (Simonyan et al. 2014; Shrikumar et al. 2017). Signed: > 0
   pushes toward 긍정, < 0 toward 부정. A first-order (linear) account of the model around this
   review, not an exact share: a token can get a large value without deciding anything
@@ -120,8 +121,9 @@ def attention_behind(model: nn.Module, src: Tensor, tokens: list[int]) -> list[l
     return None if weights is None else weights[0].tolist()
 
 
-def translate_candidates(saved: SavedTranslator, sentence: str, beam_size: int = 4,
-                         length_penalty: float = 0.0) -> Translations:
+def translate_candidates(
+    saved: SavedTranslator, sentence: str, beam_size: int = 4, length_penalty: float = 0.0
+) -> Translations:
     """Greedy search and beam search (its `beam_size` best by log p / len**α) for `sentence`."""
     source = saved.source_tokens(sentence)
     if not source:
@@ -132,14 +134,33 @@ def translate_candidates(saved: SavedTranslator, sentence: str, beam_size: int =
     with torch.no_grad():
         state = model.encode(src, torch.ones_like(src, dtype=torch.bool))
         greedy = decoding.greedy(model.step, state, *args, saved.cfg.max_output_len)
-        beams = decoding.beam_search(model.step, state, *args, beam_size, saved.cfg.max_output_len,
-                                     length_penalty, n_best=beam_size)
+        beams = decoding.beam_search(
+            model.step,
+            state,
+            *args,
+            beam_size,
+            saved.cfg.max_output_len,
+            length_penalty,
+            n_best=beam_size,
+        )
 
     def shown(search: str, h: decoding.Hypothesis) -> Translation:
         words = saved.tgt_vocab.decode(h.tokens)  # without <eos>
-        return Translation(search, saved.detokenize(words), saved.tgt_vocab.decode(h.tokens, False),
-                           h.log_prob, h.score, attention_behind(model, src, h.tokens))
+        return Translation(
+            search,
+            saved.detokenize(words),
+            saved.tgt_vocab.decode(h.tokens, False),
+            h.log_prob,
+            h.score,
+            attention_behind(model, src, h.tokens),
+        )
 
     unknown = sum(i == Vocab.unk_id for i in ids) / len(ids)
-    return Translations(source, unknown, shown("greedy", greedy), [shown("beam", h) for h in beams],
-                        beam_size, length_penalty)
+    return Translations(
+        source,
+        unknown,
+        shown("greedy", greedy),
+        [shown("beam", h) for h in beams],
+        beam_size,
+        length_penalty,
+    )

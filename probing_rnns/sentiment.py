@@ -16,19 +16,32 @@ from probing_rnns.batching import Batch, make_loader
 from probing_rnns.data import DATA_SEED
 from probing_rnns.models import Classifier, Encoder, count_parameters
 from probing_rnns.probes import accuracy_by_length
-from probing_rnns.tokenizers import (Tokenizer, get_tokenizer, load_tokenizer, saved_tokenizer,
-                                     tokenize_corpus)
-from probing_rnns.training import (Callback, TrainConfig, fit, load_checkpoint, save_checkpoint,
-                                   set_seed)
+from probing_rnns.tokenizers import (
+    Tokenizer,
+    get_tokenizer,
+    load_tokenizer,
+    saved_tokenizer,
+    tokenize_corpus,
+)
+from probing_rnns.training import (
+    Callback,
+    TrainConfig,
+    fit,
+    load_checkpoint,
+    save_checkpoint,
+    set_seed,
+)
 from probing_rnns.transformer import TransformerEncoder
 from probing_rnns.vocab import Vocab
 
-LENGTH_EDGES = (0, 10, 20, 40, 80, 129)  # review-length buckets (tokens) of every run's test accuracy; max_len 128
+# review-length buckets (tokens) of every run's test accuracy; max_len 128
+LENGTH_EDGES = (0, 10, 20, 40, 80, 129)
 
 
 @dataclass(frozen=True)
 class Config(TrainConfig):
-    """Every hyperparameter of a sentiment run (data, model, optimisation), saved with each result."""
+    """Every hyperparameter of a sentiment run (data, model, optimisation), saved with each
+    result."""
 
     # data
     tokenizer: str = "syllable"
@@ -49,8 +62,9 @@ class Config(TrainConfig):
     dropout: float = 0.3
     pooling: str = "last"
     use_mask: bool = True  # False: the encoder reads padding like any token
-    # cell="transformer" (probing_rnns.transformer, chapter 20): width embed_dim, num_layers layers (dropout inside
-    # them only if more than one, as for the recurrent encoder); hidden_size, impl and bidirectional do not apply
+    # cell="transformer" (probing_rnns.transformer, chapter 20): width embed_dim, num_layers layers
+    # (dropout inside them only if more than one, as for the recurrent encoder); hidden_size, impl
+    # and bidirectional do not apply
     n_heads: int = 4
     ff_size: int = 256  # the feed-forward network's width
     positional: str = "sinusoidal"  # "sinusoidal", "learned" or "none" (a bag of tokens)
@@ -78,28 +92,52 @@ def prepare_data(cfg: Config, progress: bool = True) -> SentimentData:
         train = data.subsample(train, cfg.train_size, seed=DATA_SEED)
     if cfg.test_size is not None:
         test = data.subsample(test, cfg.test_size, seed=DATA_SEED)
-    tokenizer = get_tokenizer(cfg.tokenizer, train_texts=[r.text for r in train])  # subwords learn from train only
-    tokens = {name: tokenize_corpus([r.text for r in split], tokenizer, progress) for name, split in
-              [("train", train), ("val", val), ("test", test)]}
+    # subwords learn from train only
+    tokenizer = get_tokenizer(cfg.tokenizer, train_texts=[r.text for r in train])
+    tokens = {
+        name: tokenize_corpus([r.text for r in split], tokenizer, progress)
+        for name, split in [("train", train), ("val", val), ("test", test)]
+    }
     vocab = Vocab.build(tokens["train"], min_freq=cfg.min_freq)
 
     def loader(name: str, reviews: list[data.Review], shuffle: bool):
         encoded = [vocab.encode(t) for t in tokens[name]]
-        return make_loader(encoded, [r.label for r in reviews], cfg.batch_size, shuffle=shuffle, seed=cfg.seed,
-                           pad_id=vocab.pad_id, padding_side=cfg.padding_side, max_len=cfg.max_len, bucket=cfg.bucket)
+        return make_loader(
+            encoded,
+            [r.label for r in reviews],
+            cfg.batch_size,
+            shuffle=shuffle,
+            seed=cfg.seed,
+            pad_id=vocab.pad_id,
+            padding_side=cfg.padding_side,
+            max_len=cfg.max_len,
+            bucket=cfg.bucket,
+        )
 
-    return SentimentData(vocab, loader("train", train, True), loader("val", val, False),
-                         loader("test", test, False), tokenizer)
+    return SentimentData(
+        vocab,
+        loader("train", train, True),
+        loader("val", val, False),
+        loader("test", test, False),
+        tokenizer,
+    )
 
 
-def reviews_of_length(length: int, vocab: Vocab, tokenizer: str = "syllable", split: str = "test") -> tuple[torch.Tensor, torch.Tensor]:
-    """Every review of an NSMC split that is exactly `length` tokens long: ids (N, length) with no padding, labels (N,).
+def reviews_of_length(
+    length: int, vocab: Vocab, tokenizer: str = "syllable", split: str = "test"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every review of an NSMC split that is exactly `length` tokens long: ids (N, length) with no
+    padding, labels (N,).
 
-    With one length, step length-1 is every review's last token, so "distance from the end" means the same
-    for all of them (the gradient probe of chapter 11).
+    With one length, step length-1 is every review's last token, so "distance from the end" means
+    the same for all of them (the gradient probe of chapter 11).
     """
     tokenize = get_tokenizer(tokenizer)
-    reviews = [(tokens, r.label) for r in data.load_nsmc(split) if len(tokens := tokenize(r.text)) == length]
+    reviews = [
+        (tokens, r.label)
+        for r in data.load_nsmc(split)
+        if len(tokens := tokenize(r.text)) == length
+    ]
     if not reviews:
         raise ValueError(f"no {split} review is exactly {length} {tokenizer} tokens long")
     ids = torch.tensor([vocab.encode(tokens) for tokens, _ in reviews])  # (N, length)
@@ -107,13 +145,30 @@ def reviews_of_length(length: int, vocab: Vocab, tokenizer: str = "syllable", sp
 
 
 def build_model(cfg: Config, vocab_size: int) -> Classifier:
-    inner_dropout = cfg.dropout if cfg.num_layers > 1 else 0.0  # one layer: dropout only before the head
+    # one layer: dropout only before the head
+    inner_dropout = cfg.dropout if cfg.num_layers > 1 else 0.0
     if cfg.cell == "transformer":
-        encoder = TransformerEncoder(vocab_size, cfg.embed_dim, cfg.n_heads, cfg.ff_size, cfg.num_layers, cfg.max_len,
-                                     cfg.positional, inner_dropout)
+        encoder = TransformerEncoder(
+            vocab_size,
+            cfg.embed_dim,
+            cfg.n_heads,
+            cfg.ff_size,
+            cfg.num_layers,
+            cfg.max_len,
+            cfg.positional,
+            inner_dropout,
+        )
     else:
-        encoder = Encoder(vocab_size, cfg.embed_dim, cfg.hidden_size, cfg.cell, cfg.num_layers, cfg.bidirectional,
-                          dropout=inner_dropout, impl=cfg.impl)
+        encoder = Encoder(
+            vocab_size,
+            cfg.embed_dim,
+            cfg.hidden_size,
+            cfg.cell,
+            cfg.num_layers,
+            cfg.bidirectional,
+            dropout=inner_dropout,
+            impl=cfg.impl,
+        )
     return Classifier(encoder, cfg.pooling, cfg.dropout)
 
 
@@ -150,7 +205,8 @@ def predict(model: Classifier, loader: Iterable[Batch], use_mask: bool = True) -
 
 
 def metrics(labels: torch.Tensor, probs: torch.Tensor) -> dict:
-    """Accuracy, F1 of the positive class, and the confusion matrix (혼동 행렬) [[TN, FP], [FN, TP]]."""
+    """Accuracy, F1 of the positive class, and the confusion matrix (혼동 행렬) [[TN, FP], [FN,
+    TP]]."""
     preds = (probs >= 0.5).long()
     confusion = torch.zeros(2, 2, dtype=torch.long)
     confusion.index_put_((labels, preds), torch.ones_like(labels), accumulate=True)
@@ -179,8 +235,9 @@ class TextPrediction:
         return found
 
 
-def predict_text(model: Classifier, vocab: Vocab, cfg: Config, text: str,
-                 tokenizer: Tokenizer | None = None) -> TextPrediction:
+def predict_text(
+    model: Classifier, vocab: Vocab, cfg: Config, text: str, tokenizer: Tokenizer | None = None
+) -> TextPrediction:
     """Sentiment of one review. An empty review is an error; unknown tokens and over-long reviews
     are reported. `tokenizer`: the one the model was trained with; needed when it was learned from
     data (a subword model), otherwise `cfg.tokenizer` names it.
@@ -192,9 +249,13 @@ def predict_text(model: Classifier, vocab: Vocab, cfg: Config, text: str,
     kept = torch.tensor([ids[: cfg.max_len]], device=devices.device_of(model))  # (1, T)
     model.eval()
     with torch.no_grad():
-        positive = F.softmax(model(kept, torch.ones_like(kept, dtype=torch.bool)), dim=-1)[0, 1].item()
+        positive = F.softmax(model(kept, torch.ones_like(kept, dtype=torch.bool)), dim=-1)[
+            0, 1
+        ].item()
     unknown = sum(i == vocab.unk_id for i in ids) / len(ids)
-    return TextPrediction("긍정" if positive >= 0.5 else "부정", positive, unknown, len(ids) > cfg.max_len)
+    return TextPrediction(
+        "긍정" if positive >= 0.5 else "부정", positive, unknown, len(ids) > cfg.max_len
+    )
 
 
 @dataclass(frozen=True)
@@ -212,15 +273,23 @@ class SavedClassifier:
         return predict_text(self.model, self.vocab, self.cfg, text, self.tokenizer)
 
 
-def save_classifier(path: str | Path, model: Classifier, cfg: Config, vocab: Vocab,
-                    tokenizer: Tokenizer, metrics: dict) -> None:
+def save_classifier(
+    path: str | Path,
+    model: Classifier,
+    cfg: Config,
+    vocab: Vocab,
+    tokenizer: Tokenizer,
+    metrics: dict,
+) -> None:
     """Weights, config, vocabulary, tokenizer and test results in one file (`load_classifier`)."""
-    save_checkpoint(path, model, cfg, vocab=vocab.itos, tokenizer=saved_tokenizer(tokenizer),
-                    metrics=metrics)
+    save_checkpoint(
+        path, model, cfg, vocab=vocab.itos, tokenizer=saved_tokenizer(tokenizer), metrics=metrics
+    )
 
 
-def load_classifier(path: str | Path, name: str,
-                    device: str | torch.device = "auto") -> SavedClassifier:
+def load_classifier(
+    path: str | Path, name: str, device: str | torch.device = "auto"
+) -> SavedClassifier:
     """The classifier `save_classifier` wrote to `path`, ready to predict on `device`
     (`devices.resolve_device`: "auto" is a CUDA GPU when there is one)."""
     saved = load_checkpoint(path)
@@ -237,8 +306,9 @@ def load_classifier(path: str | Path, name: str,
 
 def save_run(result: dict, cfg: Config, path: str | Path) -> None:
     """What the experiment runner keeps of a run (`--save-model`): the classifier."""
-    save_classifier(path, result["model"], cfg, result["vocab"], result["data"].tokenizer,
-                    result["metrics"])
+    save_classifier(
+        path, result["model"], cfg, result["vocab"], result["data"].tokenizer, result["metrics"]
+    )
 
 
 def run(cfg: Config, progress: bool = True, callbacks: Sequence[Callback] = ()) -> dict:
@@ -258,13 +328,19 @@ def run(cfg: Config, progress: bool = True, callbacks: Sequence[Callback] = ()) 
     start = time.perf_counter()
     history = fit(model, prepared.train, prepared.val, cfg, loss_fn, score_fn, progress, callbacks)
     train_seconds = time.perf_counter() - start
-    val_pred, test_pred = (predict(model, loader, cfg.use_mask) for loader in (prepared.val, prepared.test))
+    val_pred, test_pred = (
+        predict(model, loader, cfg.use_mask) for loader in (prepared.val, prepared.test)
+    )
     val, test = metrics(val_pred.labels, val_pred.probs), metrics(test_pred.labels, test_pred.probs)
     return {
         "config": asdict(cfg),
-        "metrics": {"test_accuracy": test["accuracy"], "test_f1": test["f1"], "val_accuracy": val["accuracy"],
-                    "test_confusion": test["confusion"],
-                    "test_accuracy_by_length": accuracy_by_length(test_pred, LENGTH_EDGES)},
+        "metrics": {
+            "test_accuracy": test["accuracy"],
+            "test_f1": test["f1"],
+            "val_accuracy": val["accuracy"],
+            "test_confusion": test["confusion"],
+            "test_accuracy_by_length": accuracy_by_length(test_pred, LENGTH_EDGES),
+        },
         "params": count_parameters(model),
         "vocab_size": len(prepared.vocab),
         "train_seconds": train_seconds,
@@ -284,5 +360,13 @@ def run_variants(variants: dict[str, Config], progress: bool = False) -> dict[st
 
 def summary_rows(results: dict[str, dict]) -> list[dict]:
     """One row per variant: test accuracy, F1, parameters, training time."""
-    return [{"모델": name, "평가 정확도": r["metrics"]["test_accuracy"], "평가 F1": r["metrics"]["test_f1"],
-             "파라미터 수": r["params"], "학습 시간(초)": r["train_seconds"]} for name, r in results.items()]
+    return [
+        {
+            "모델": name,
+            "평가 정확도": r["metrics"]["test_accuracy"],
+            "평가 F1": r["metrics"]["test_f1"],
+            "파라미터 수": r["params"],
+            "학습 시간(초)": r["train_seconds"],
+        }
+        for name, r in results.items()
+    ]

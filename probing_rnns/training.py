@@ -1,4 +1,5 @@
-"""One training loop for every model in the book: AdamW, warm-up and schedules, clipping, early stopping, checkpoints."""
+"""One training loop for every model in the book: AdamW, warm-up and schedules, clipping, early
+stopping, checkpoints."""
 
 from __future__ import annotations
 
@@ -35,10 +36,12 @@ class TrainConfig:
     weight_decay: float = 0.01
     clip: float | None = 1.0  # max gradient norm (기울기 클리핑); None = off
     warmup_steps: int = 0  # linear learning-rate warm-up (웜업) over this many steps
-    schedule: str = "constant"  # after warm-up: "constant", "linear" or "cosine" decay to 0 (학습률 스케줄)
+    # after warm-up: "constant", "linear" or "cosine" decay to 0 (학습률 스케줄)
+    schedule: str = "constant"
     patience: int = 2  # stop after this many epochs without a better validation score
     seed: int = 0
-    track_grad_norm: bool = False  # record every step's gradient norm (before clipping) in the history
+    # record every step's gradient norm (before clipping) in the history
+    track_grad_norm: bool = False
     device: str = "auto"  # "auto" (CUDA if there is a GPU, else the CPU), "cpu", "cuda", "cuda:1"
     amp: bool = False  # bf16 mixed precision on a CUDA GPU that has it; elsewhere ignored (a note)
 
@@ -46,17 +49,22 @@ class TrainConfig:
 SCHEDULES = ("constant", "linear", "cosine")
 
 
-def lr_factor(step: int, total_steps: int, warmup_steps: int = 0, schedule: str = "constant") -> float:
-    """The multiplier of the base learning rate for optimizer step `step` (0-based) of `total_steps`.
+def lr_factor(
+    step: int, total_steps: int, warmup_steps: int = 0, schedule: str = "constant"
+) -> float:
+    """The multiplier of the base learning rate for optimizer step `step` (0-based) of
+    `total_steps`.
 
-    Warm-up rises linearly to 1 at step warmup_steps - 1; then "constant" stays at 1, while "linear" and
-    "cosine" decay from 1 (at step warmup_steps) to 0 (at step total_steps, just after the last step).
+    Warm-up rises linearly to 1 at step warmup_steps - 1; then "constant" stays at 1, while "linear"
+    and "cosine" decay from 1 (at step warmup_steps) to 0 (at step total_steps, just after the last
+    step).
     """
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
     if step < warmup_steps:
         return (step + 1) / warmup_steps
-    progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))  # 0 → 1 after warm-up
+    # 0 → 1 after warm-up
+    progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
     if schedule == "linear":
         return 1.0 - progress
     if schedule == "cosine":
@@ -65,7 +73,8 @@ def lr_factor(step: int, total_steps: int, warmup_steps: int = 0, schedule: str 
 
 
 LossFn = Callable[[nn.Module, Any], torch.Tensor]  # (model, batch) -> scalar loss
-ScoreFn = Callable[[nn.Module, Iterable], float]  # (model, loader) -> validation score, higher is better
+# (model, loader) -> validation score, higher is better
+ScoreFn = Callable[[nn.Module, Iterable], float]
 
 
 @dataclass(frozen=True)
@@ -113,22 +122,23 @@ def fit(
     progress: bool = True,
     callbacks: Sequence[Callback] = (),
 ) -> list[dict]:
-    """Train `model`, keep the weights of the best validation epoch, and return one record per epoch.
+    """Train `model`, keep the weights of the best validation epoch, and return one record per
+    epoch.
 
-    The learning rate follows `lr_factor` over epochs × len(train_loader) steps. With `cfg.track_grad_norm`
-    each record also has "grad_norms": the gradient norm of every step of the epoch, before clipping.
-    `callbacks` see every step and every epoch (see `Callback`); they cannot change the training.
-    Under torchrun every rank trains on its share of each batch (see `probing_rnns.distributed`).
-    The model trains on `cfg.device` (`devices.resolve_device`; each batch is moved there before
-    `loss_fn` sees it) and goes back where it was when training ends, so a chapter that trained on a
-    Colab GPU can feed the model CPU tensors as before. With `cfg.amp` on a CUDA GPU the forward pass
-    runs in bf16 autocast.
+    The learning rate follows `lr_factor` over epochs × len(train_loader) steps. With
+    `cfg.track_grad_norm` each record also has "grad_norms": the gradient norm of every step of the
+    epoch, before clipping. `callbacks` see every step and every epoch (see `Callback`); they cannot
+    change the training. Under torchrun every rank trains on its share of each batch (see
+    `probing_rnns.distributed`). The model trains on `cfg.device` (`devices.resolve_device`; each
+    batch is moved there before `loss_fn` sees it) and goes back where it was when training ends, so
+    a chapter that trained on a Colab GPU can feed the model CPU tensors as before. With `cfg.amp`
+    on a CUDA GPU the forward pass runs in bf16 autocast.
     """
     device, home = devices.resolve_device(cfg.device), devices.device_of(model)
     use_amp = devices.amp_enabled(device, cfg.amp)
     devices.to_device(model, device)
-    # Under torchrun: `model` wrapped in DDP, this rank's shards of the batches and the loss weighted by shard size.
-    # In one process the three come back unchanged.
+    # Under torchrun: `model` wrapped in DDP, this rank's shards of the batches and the loss
+    # weighted by shard size. In one process the three come back unchanged.
     train_model, train_loader, loss_fn = distributed.prepare(model, train_loader, loss_fn)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     total_steps = cfg.epochs * len(train_loader)
@@ -140,8 +150,12 @@ def fit(
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         start, losses, grad_norms = time.perf_counter(), [], []
-        for batch in tqdm(train_loader, desc=f"에폭 {epoch}/{cfg.epochs}", disable=not progress or not distributed.is_main(),
-                          leave=False):
+        for batch in tqdm(
+            train_loader,
+            desc=f"에폭 {epoch}/{cfg.epochs}",
+            disable=not progress or not distributed.is_main(),
+            leave=False,
+        ):
             with devices.autocast(device, use_amp):
                 loss = loss_fn(train_model, devices.to_device(batch, device))
             optimizer.zero_grad(set_to_none=True)
@@ -161,7 +175,14 @@ def fit(
         train_seconds = time.perf_counter() - start
         score = distributed.from_main(lambda: score_fn(model, val_loader))
         train_loss = distributed.mean_over_ranks(float(np.mean(losses)))
-        history.append({"epoch": epoch, "train_loss": train_loss, "val_score": score, "train_seconds": train_seconds})
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "val_score": score,
+                "train_seconds": train_seconds,
+            }
+        )
         if cfg.track_grad_norm:
             history[-1]["grad_norms"] = grad_norms
         for callback in callbacks:
@@ -184,7 +205,15 @@ def save_checkpoint(path: str | Path, model: nn.Module, cfg: TrainConfig, **extr
     if not distributed.is_main():
         return
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"config": asdict(cfg), "config_class": type(cfg).__name__, "model": model.state_dict(), **extra}, path)
+    torch.save(
+        {
+            "config": asdict(cfg),
+            "config_class": type(cfg).__name__,
+            "model": model.state_dict(),
+            **extra,
+        },
+        path,
+    )
 
 
 def load_checkpoint(path: str | Path) -> dict:

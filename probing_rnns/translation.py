@@ -49,8 +49,9 @@ class Config(TrainConfig):
     attention: str = "dot"  # "none", "dot", "general" or "concat"
     dropout: float = 0.2
     teacher_forcing: float = 1.0
-    # cell="transformer" (probing_rnns.transformer, chapter 20): width embed_dim, num_layers encoder and decoder
-    # layers each, the dropout inside; hidden_size, bidirectional and attention are the recurrent model's
+    # cell="transformer" (probing_rnns.transformer, chapter 20): width embed_dim, num_layers encoder
+    # and decoder layers each, the dropout inside; hidden_size, bidirectional and attention are the
+    # recurrent model's
     n_heads: int = 4
     ff_size: int = 256  # the feed-forward network's width
     num_layers: int = 2
@@ -72,7 +73,8 @@ LIVE = Config(epochs=8)
 class Corpus:
     src_vocab: Vocab
     tgt_vocab: Vocab
-    splits: dict[str, list[tuple[list[str], list[str]]]]  # "train"/"val"/"test" → [(Korean tokens, English tokens)]
+    # "train"/"val"/"test" → [(Korean tokens, English tokens)]
+    splits: dict[str, list[tuple[list[str], list[str]]]]
     train: Iterable[PairBatch] = field(repr=False)
     val: Iterable[PairBatch] = field(repr=False)
 
@@ -104,39 +106,67 @@ def prepare_data(cfg: Config, progress: bool = True) -> Corpus:
     for name, pairs in split_pairs(cfg).items():
         ko = tokenize_corpus([p.ko for p in pairs], src_tok, progress)
         en = tokenize_corpus([p.en for p in pairs], tgt_tok, progress)
-        splits[name] = [(k, e) for k, e in zip(ko, en) if 0 < len(k) <= cfg.max_tokens and 0 < len(e) <= cfg.max_tokens]
+        splits[name] = [
+            (k, e)
+            for k, e in zip(ko, en)
+            if 0 < len(k) <= cfg.max_tokens and 0 < len(e) <= cfg.max_tokens
+        ]
     src_vocab = Vocab.build((k for k, _ in splits["train"]), min_freq=cfg.min_freq)
     tgt_vocab = Vocab.build((e for _, e in splits["train"]), min_freq=cfg.min_freq)
 
     def loader(name: str, shuffle: bool):
         src_ids = [src_vocab.encode(k) for k, _ in splits[name]]
         tgt_ids = [tgt_vocab.encode(e, add_bos=True, add_eos=True) for _, e in splits[name]]
-        return make_pair_loader(src_ids, tgt_ids, cfg.batch_size, shuffle=shuffle, seed=cfg.seed, pad_id=Vocab.pad_id)
+        return make_pair_loader(
+            src_ids, tgt_ids, cfg.batch_size, shuffle=shuffle, seed=cfg.seed, pad_id=Vocab.pad_id
+        )
 
     return Corpus(src_vocab, tgt_vocab, splits, loader("train", True), loader("val", False))
 
 
-def build_model(cfg: Config, src_vocab_size: int, tgt_vocab_size: int) -> Seq2Seq | TransformerSeq2Seq:
+def build_model(
+    cfg: Config, src_vocab_size: int, tgt_vocab_size: int
+) -> Seq2Seq | TransformerSeq2Seq:
     if cfg.cell == "transformer":
         max_len = max(cfg.max_tokens, cfg.max_output_len) + 1  # the target side reads <bos> first
-        return TransformerSeq2Seq(src_vocab_size, tgt_vocab_size, cfg.embed_dim, cfg.n_heads, cfg.ff_size,
-                                  cfg.num_layers, max_len, cfg.positional, cfg.dropout)
-    encoder = Encoder(src_vocab_size, cfg.embed_dim, cfg.hidden_size, cfg.cell, bidirectional=cfg.bidirectional)
-    decoder = Decoder(tgt_vocab_size, cfg.embed_dim, encoder.output_size, encoder.output_size, cfg.cell,
-                      cfg.attention, cfg.dropout)
+        return TransformerSeq2Seq(
+            src_vocab_size,
+            tgt_vocab_size,
+            cfg.embed_dim,
+            cfg.n_heads,
+            cfg.ff_size,
+            cfg.num_layers,
+            max_len,
+            cfg.positional,
+            cfg.dropout,
+        )
+    encoder = Encoder(
+        src_vocab_size, cfg.embed_dim, cfg.hidden_size, cfg.cell, bidirectional=cfg.bidirectional
+    )
+    decoder = Decoder(
+        tgt_vocab_size,
+        cfg.embed_dim,
+        encoder.output_size,
+        encoder.output_size,
+        cfg.cell,
+        cfg.attention,
+        cfg.dropout,
+    )
     return Seq2Seq(encoder, decoder)
 
 
 def loss_of(model: Seq2Seq, batch: PairBatch, teacher_forcing: float = 1.0) -> torch.Tensor:
     """Mean cross-entropy over the real target tokens (`<eos>` included, padding excluded)."""
-    log_probs, _ = model(batch.src.ids, batch.src.mask, batch.tgt.ids, teacher_forcing)  # (B, T-1, V)
+    # (B, T-1, V)
+    log_probs, _ = model(batch.src.ids, batch.src.mask, batch.tgt.ids, teacher_forcing)
     gold = batch.tgt.ids[:, 1:]  # (B, T-1)
     return F.nll_loss(log_probs.flatten(0, 1), gold.flatten(), ignore_index=Vocab.pad_id)
 
 
 @torch.no_grad()
 def mean_loss(model: Seq2Seq, loader: Iterable[PairBatch]) -> float:
-    """Teacher-forced cross-entropy per target token over a loader (the validation score, negated)."""
+    """Teacher-forced cross-entropy per target token over a loader (the validation score,
+    negated)."""
     model.eval()
     total, count = 0.0, 0
     for batch in loader:
@@ -147,22 +177,33 @@ def mean_loss(model: Seq2Seq, loader: Iterable[PairBatch]) -> float:
 
 
 @torch.no_grad()
-def translate_ids(model: Seq2Seq, src_ids: Sequence[int], beam_size: int = 1, length_penalty: float = 0.0,
-                  max_len: int = 30) -> list[int]:
-    """Source ids → the best target ids (without `<bos>`/`<eos>`), by greedy search or beam search."""
+def translate_ids(
+    model: Seq2Seq,
+    src_ids: Sequence[int],
+    beam_size: int = 1,
+    length_penalty: float = 0.0,
+    max_len: int = 30,
+) -> list[int]:
+    """Source ids → the best target ids (without `<bos>`/`<eos>`), by greedy search or beam
+    search."""
     model.eval()
     src = torch.tensor([list(src_ids)], device=devices.device_of(model))  # (1, S)
     state = model.encode(src, torch.ones_like(src, dtype=torch.bool))
     if beam_size == 1:
         best = decoding.greedy(model.step, state, Vocab.bos_id, Vocab.eos_id, max_len)
     else:
-        best = decoding.beam_search(model.step, state, Vocab.bos_id, Vocab.eos_id, beam_size, max_len, length_penalty)[0]
+        best = decoding.beam_search(
+            model.step, state, Vocab.bos_id, Vocab.eos_id, beam_size, max_len, length_penalty
+        )[0]
     return [t for t in best.tokens if t != Vocab.eos_id]
 
 
 @torch.no_grad()
-def attention_map(model: Seq2Seq, corpus: Corpus, ko_tokens: Sequence[str], max_len: int = 30) -> tuple[list[str], torch.Tensor]:
-    """The greedy translation of `ko_tokens` (with `<eos>`) and the attention weights (T, S) behind each output token."""
+def attention_map(
+    model: Seq2Seq, corpus: Corpus, ko_tokens: Sequence[str], max_len: int = 30
+) -> tuple[list[str], torch.Tensor]:
+    """The greedy translation of `ko_tokens` (with `<eos>`) and the attention weights (T, S) behind
+    each output token."""
     if model.decoder.attention is None:
         raise ValueError("this model has no attention (attention='none')")
     src_ids = corpus.src_vocab.encode(ko_tokens)
@@ -175,39 +216,68 @@ def attention_map(model: Seq2Seq, corpus: Corpus, ko_tokens: Sequence[str], max_
     return words, devices.to_device(weights[0], "cpu")
 
 
-def translate(model: Seq2Seq, corpus: Corpus, sentence: str, cfg: Config, beam_size: int = 1) -> str:
+def translate(
+    model: Seq2Seq, corpus: Corpus, sentence: str, cfg: Config, beam_size: int = 1
+) -> str:
     """A Korean sentence → an English sentence. Unknown words become `<unk>` on the way in."""
     tokens = get_tokenizer(cfg.src_tokenizer)(sentence)[: cfg.max_tokens]
     if not tokens:
         raise ValueError("번역할 한국어 문장을 입력하세요 (the sentence is empty).")
-    ids = translate_ids(model, corpus.src_vocab.encode(tokens), beam_size, max_len=cfg.max_output_len)
+    ids = translate_ids(
+        model, corpus.src_vocab.encode(tokens), beam_size, max_len=cfg.max_output_len
+    )
     return get_tokenizer(cfg.tgt_tokenizer).detokenize(corpus.tgt_vocab.decode(ids))
 
 
 TokenPairs = Sequence[tuple[Sequence[str], Sequence[str]]]  # (Korean tokens, English tokens)
 
 
-def hypotheses(model: Seq2Seq, corpus: Corpus, pairs: TokenPairs, beam_size: int = 1, length_penalty: float = 0.0,
-               max_len: int = 30) -> list[list[str]]:
+def hypotheses(
+    model: Seq2Seq,
+    corpus: Corpus,
+    pairs: TokenPairs,
+    beam_size: int = 1,
+    length_penalty: float = 0.0,
+    max_len: int = 30,
+) -> list[list[str]]:
     """Translations (English tokens) of the source side of `pairs`, e.g. `corpus.splits["test"]`."""
-    return [corpus.tgt_vocab.decode(translate_ids(model, corpus.src_vocab.encode(ko), beam_size, length_penalty, max_len))
-            for ko, _ in pairs]
+    return [
+        corpus.tgt_vocab.decode(
+            translate_ids(model, corpus.src_vocab.encode(ko), beam_size, length_penalty, max_len)
+        )
+        for ko, _ in pairs
+    ]
 
 
-def bleu(model: Seq2Seq, corpus: Corpus, pairs: TokenPairs, beam_size: int = 1, length_penalty: float = 0.0,
-         max_len: int = 30) -> BleuScore:
+def bleu(
+    model: Seq2Seq,
+    corpus: Corpus,
+    pairs: TokenPairs,
+    beam_size: int = 1,
+    length_penalty: float = 0.0,
+    max_len: int = 30,
+) -> BleuScore:
     """Corpus BLEU of the model's translations of `pairs` against their English side."""
-    return corpus_bleu(hypotheses(model, corpus, pairs, beam_size, length_penalty, max_len), [en for _, en in pairs])
+    return corpus_bleu(
+        hypotheses(model, corpus, pairs, beam_size, length_penalty, max_len),
+        [en for _, en in pairs],
+    )
 
 
-def bleu_by_length(sources: Sequence[Sequence[str]], hyps: Sequence[Sequence[str]], refs: Sequence[Sequence[str]],
-                   edges: Sequence[int] = (5, 8, 11)) -> dict[str, float]:
+def bleu_by_length(
+    sources: Sequence[Sequence[str]],
+    hyps: Sequence[Sequence[str]],
+    refs: Sequence[Sequence[str]],
+    edges: Sequence[int] = (5, 8, 11),
+) -> dict[str, float]:
     """Corpus BLEU within source-length buckets, e.g. {"1-5": …, "6-8": …, "9-11": …, "12+": …}."""
     bounds = [0, *edges, None]
     table = {}
     for low, high in zip(bounds, bounds[1:]):
         name = f"{low + 1}-{high}" if high is not None else f"{low + 1}+"
-        chosen = [i for i, s in enumerate(sources) if len(s) > low and (high is None or len(s) <= high)]
+        chosen = [
+            i for i, s in enumerate(sources) if len(s) > low and (high is None or len(s) <= high)
+        ]
         if chosen:
             table[name] = corpus_bleu([hyps[i] for i in chosen], [refs[i] for i in chosen]).score
     return table
@@ -224,7 +294,8 @@ class TrainedTranslator:
 
 
 def cache_path(cfg: Config) -> Path:
-    """Where a model trained under `cfg` is cached: keyed by the config and the library's source code."""
+    """Where a model trained under `cfg` is cached: keyed by the config and the library's source
+    code."""
     code = b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))
     key = hashlib.sha256(json.dumps(asdict(cfg), sort_keys=True).encode() + code).hexdigest()[:16]
     return cache_dir() / "models" / f"translation-{key}.pt"
@@ -233,8 +304,9 @@ def cache_path(cfg: Config) -> Path:
 def train(cfg: Config, progress: bool = True, cache: bool = False) -> TrainedTranslator:
     """Train one translator under `cfg`, keeping the epoch of lowest validation loss.
 
-    With `cache=True` a model trained before under the same config (and the same library code) is loaded
-    instead: chapters that share a model train it once. Training is seeded, so both give the same weights.
+    With `cache=True` a model trained before under the same config (and the same library code) is
+    loaded instead: chapters that share a model train it once. Training is seeded, so both give the
+    same weights.
     """
     set_seed(cfg.seed)
     corpus = prepare_data(cfg, progress)
@@ -247,8 +319,16 @@ def train(cfg: Config, progress: bool = True, cache: bool = False) -> TrainedTra
         devices.to_device(model, devices.resolve_device(cfg.device))  # where `fit` puts it
         return TrainedTranslator(model, corpus, saved["history"], saved["train_seconds"])
     start = time.perf_counter()
-    history = fit(model, corpus.train, corpus.val, cfg, lambda m, b: loss_of(m, b, cfg.teacher_forcing),
-                  lambda m, loader: -mean_loss(m, loader), progress)  # early stopping on validation loss
+    history = fit(
+        model,
+        corpus.train,
+        corpus.val,
+        cfg,
+        lambda m, b: loss_of(m, b, cfg.teacher_forcing),
+        # early stopping on validation loss
+        lambda m, loader: -mean_loss(m, loader),
+        progress,
+    )
     train_seconds = time.perf_counter() - start
     if cache:
         save_checkpoint(path, model, cfg, history=history, train_seconds=train_seconds)
@@ -270,13 +350,21 @@ def beam_metrics(model: Seq2Seq, corpus: Corpus, cfg: Config) -> dict:
     the setting chosen on validation (`choose_on_validation`) and its test BLEU."""
     beams = ((k, alpha) for k in cfg.beam_sizes for alpha in (0.0, 1.0))
     settings = list(dict.fromkeys([(1, 0.0), *beams]))  # (beam size, length penalty α)
-    scores = {split: {s: bleu(model, corpus, corpus.splits[split], *s, cfg.max_output_len).score
-                      for s in settings} for split in ("val", "test")}
+    scores = {
+        split: {
+            s: bleu(model, corpus, corpus.splits[split], *s, cfg.max_output_len).score
+            for s in settings
+        }
+        for split in ("val", "test")
+    }
     beam, alpha = choose_on_validation(scores["val"])
-    return {"val_bleu_by_beam": {beam_key(*s): v for s, v in scores["val"].items()},
-            "test_bleu_by_beam": {beam_key(*s): v for s, v in scores["test"].items()},
-            "selected_beam": beam, "selected_alpha": alpha,
-            "test_bleu_selected": scores["test"][beam, alpha]}
+    return {
+        "val_bleu_by_beam": {beam_key(*s): v for s, v in scores["val"].items()},
+        "test_bleu_by_beam": {beam_key(*s): v for s, v in scores["test"].items()},
+        "selected_beam": beam,
+        "selected_alpha": alpha,
+        "test_bleu_selected": scores["test"][beam, alpha],
+    }
 
 
 def run(cfg: Config, progress: bool = True) -> dict:
@@ -287,14 +375,24 @@ def run(cfg: Config, progress: bool = True) -> dict:
     val, test = corpus.splits["val"], corpus.splits["test"]
     test_hyps = hypotheses(model, corpus, test, max_len=cfg.max_output_len)
     refs = [en for _, en in test]
-    metrics = {"test_bleu": corpus_bleu(test_hyps, refs).score,
-               "val_bleu": bleu(model, corpus, val, max_len=cfg.max_output_len).score,
-               "test_bleu_by_length": bleu_by_length([ko for ko, _ in test], test_hyps, refs),
-               **beam_metrics(model, corpus, cfg)}
-    return {"config": asdict(cfg), "metrics": metrics, "params": count_parameters(model),
-            "vocab_size": {"ko": len(corpus.src_vocab), "en": len(corpus.tgt_vocab)},
-            "train_seconds": trained.train_seconds, "epochs": len(trained.history), "history": trained.history,
-            "model": model, "corpus": corpus, "test_hypotheses": test_hyps}
+    metrics = {
+        "test_bleu": corpus_bleu(test_hyps, refs).score,
+        "val_bleu": bleu(model, corpus, val, max_len=cfg.max_output_len).score,
+        "test_bleu_by_length": bleu_by_length([ko for ko, _ in test], test_hyps, refs),
+        **beam_metrics(model, corpus, cfg),
+    }
+    return {
+        "config": asdict(cfg),
+        "metrics": metrics,
+        "params": count_parameters(model),
+        "vocab_size": {"ko": len(corpus.src_vocab), "en": len(corpus.tgt_vocab)},
+        "train_seconds": trained.train_seconds,
+        "epochs": len(trained.history),
+        "history": trained.history,
+        "model": model,
+        "corpus": corpus,
+        "test_hypotheses": test_hyps,
+    }
 
 
 @dataclass(frozen=True)
@@ -316,15 +414,27 @@ class SavedTranslator:
         return get_tokenizer(self.cfg.tgt_tokenizer).detokenize(tokens)
 
 
-def save_translator(path: str | Path, model: Seq2Seq | TransformerSeq2Seq, cfg: Config,
-                    corpus: Corpus, metrics: dict) -> None:
+def save_translator(
+    path: str | Path,
+    model: Seq2Seq | TransformerSeq2Seq,
+    cfg: Config,
+    corpus: Corpus,
+    metrics: dict,
+) -> None:
     """Weights, config, both vocabularies and the run's metrics in one file (`load_translator`)."""
-    save_checkpoint(path, model, cfg, src_vocab=corpus.src_vocab.itos,
-                    tgt_vocab=corpus.tgt_vocab.itos, metrics=metrics)
+    save_checkpoint(
+        path,
+        model,
+        cfg,
+        src_vocab=corpus.src_vocab.itos,
+        tgt_vocab=corpus.tgt_vocab.itos,
+        metrics=metrics,
+    )
 
 
-def load_translator(path: str | Path, name: str,
-                    device: str | torch.device = "auto") -> SavedTranslator:
+def load_translator(
+    path: str | Path, name: str, device: str | torch.device = "auto"
+) -> SavedTranslator:
     """The translator `save_translator` wrote to `path`, ready to decode on `device`
     (`devices.resolve_device`: "auto" is a CUDA GPU when there is one)."""
     saved = load_checkpoint(path)
