@@ -641,11 +641,16 @@ def verify_record(record: dict, save_model: bool = False) -> Verdict:
     config_class = type(next(iter(spec.variants.values())))
     keep = model_path(experiment, record["model"], record["seed"]) if save_model else None
     cfg = config_from_dict(config_class, record["config"])
+    if hasattr(cfg, "device"):  # re-run where it ran, not where "auto" points on this machine
+        ran_on = "cpu" if record.get("device", "cpu").startswith("cpu") else "cuda"
+        cfg = replace(cfg, device=ran_on)
     fresh = measure(experiment, cfg, progress=False, save_to=keep)
     stored = as_json({key: record[key] for key in (*MEASURED, "probes") if key in record})
     stored["config"] = normalized_config(experiment, record)  # fields added since: their defaults
     if fresh is None:  # another rank: rank 0 reports
         return Verdict(record["path"], True, (), note)
+    for measured in (stored, fresh):  # where it ran is the environment's "device", not the setting
+        measured["config"].pop("device", None)
     diff = differences(comparable(stored), comparable(fresh))
     if keep is not None:
         if diff:  # not the model the stored result measured
