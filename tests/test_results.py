@@ -17,7 +17,6 @@ NOT_YET_RERUN = {
     "nsmc-pooling",
     "nsmc-probes",
     "lm-bptt",
-    "tatoeba-attention",
     "tatoeba-teacher-forcing",
 }
 
