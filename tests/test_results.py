@@ -17,7 +17,6 @@ NOT_YET_RERUN = {
     "nsmc-pooling",
     "nsmc-probes",
     "lm-bptt",
-    "tatoeba-teacher-forcing",
 }
 
 STORED = [name for name in experiments.EXPERIMENTS if (experiments.results_dir() / name).is_dir()]
