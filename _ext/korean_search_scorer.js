@@ -1,7 +1,8 @@
 /**
  * Search result scores (html_search_scorer, set by _ext/korean_search.py): Sphinx's defaults, plus
- * a bonus for a page whose title holds every word of the query, so the chapter about a word comes
- * before the pages that only use it. The query is read from the address, as searchtools.js does.
+ * a bonus for a page whose title holds every word of the query, and more when they are in the
+ * title's head (before its colon), so the chapter about a word comes before the pages that only use
+ * it or name it in a subtitle. The query is read from the address, as searchtools.js does.
  */
 var Scorer = {
   objNameMatch: 11,
@@ -13,6 +14,7 @@ var Scorer = {
   term: 5,
   partialTerm: 2,
   pageTitle: 30,
+  pageTitleHead: 10, // more when the words are in the title's head, before its colon ("9. 어텐션: …")
 
   // result: [docname, title, anchor, descr, score, filename]; title is "page title > section title"
   score: (result) => {
@@ -20,8 +22,8 @@ var Scorer = {
     const query = new URLSearchParams(window.location.search).get("q") || "";
     const words = query.toLowerCase().split(/\s+/).filter((word) => word);
     const pageTitle = title.split(" > ")[0].toLowerCase();
-    return words.length && words.every((word) => pageTitle.includes(word))
-      ? score + Scorer.pageTitle
-      : score;
+    const head = pageTitle.split(":")[0];
+    const all = (text) => words.length && words.every((word) => text.includes(word));
+    return score + (all(pageTitle) ? Scorer.pageTitle : 0) + (all(head) ? Scorer.pageTitleHead : 0);
   },
 };
