@@ -14,7 +14,7 @@ var Scorer = {
   term: 5,
   partialTerm: 2,
   pageTitle: 30,
-  pageTitleHead: 10, // more when the words are in the title's head, before its colon ("9. 어텐션: …")
+  pageTitleHead: 50, // more when the words are in the title's head, before its colon ("9. 어텐션: …")
 
   // result: [docname, title, anchor, descr, score, filename]; title is "page title > section title"
   score: (result) => {
