@@ -12,14 +12,14 @@ A shipped model reports the measurements of its results JSON; one trained here, 
 
 from __future__ import annotations
 
-import json
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from probing_rnns import experiments, sentiment, translation
 from probing_rnns.explain import EMPTY_REVIEW
+from probing_rnns.run_result import StoredResult
 from probing_rnns.sentiment import SavedClassifier, TextPrediction
 from probing_rnns.tokenizers import cache_dir, normalize_text
 from probing_rnns.translation import SavedTranslator
@@ -63,10 +63,10 @@ class BookModel:
         """The model's file: the shipped one, else one trained here; None if neither exists."""
         return next((p for p in (self.shipped_path(), self.trained_path()) if p.is_file()), None)
 
-    def stored_result(self) -> dict | None:
+    def stored_result(self) -> StoredResult | None:
         """The run's results JSON, if the repository holds it."""
         path = self.result_path()
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        return experiments.load_result(self.experiment, path) if path.is_file() else None
 
     def missing_message(self) -> str:
         minutes = self.expected_minutes()
@@ -80,7 +80,7 @@ class BookModel:
     def expected_minutes(self) -> float | None:
         """How long the stored run trained, in minutes (the machine that stored it; one thread)."""
         stored = self.stored_result()
-        return None if stored is None else stored["train_seconds"] / 60
+        return None if stored is None else stored.train_seconds / 60
 
 
 SENTIMENT = (
@@ -150,7 +150,8 @@ def load_translator(model: BookModel) -> SavedTranslator:
 def measurements(model: BookModel, path: Path, in_file: dict) -> dict:
     """The results JSON's metrics for a shipped model; one trained here reports its own run's."""
     stored = model.stored_result()
-    return stored["metrics"] if stored is not None and path == model.shipped_path() else in_file
+    shipped = stored is not None and path == model.shipped_path()
+    return asdict(stored.metrics) if shipped else in_file
 
 
 def best_of(models: list[SavedClassifier]) -> SavedClassifier:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import asdict
 
 from probing_rnns import book_models, demo, experiments, explain
 from probing_rnns.book_models import BookModel, score_text
@@ -94,7 +95,7 @@ def models_table() -> list[str]:
             if path
             else f"파일 없음 → probing-rnns train --full --model {model.name}"
         )
-        score = score_text(stored["metrics"]) if stored else "결과 파일 없음"
+        score = score_text(asdict(stored.metrics)) if stored else "결과 파일 없음"
         lines.append(f"{model.name:>10}  {model.about}; {score}\n{'':>12}{where}")
     return lines
 

@@ -16,7 +16,7 @@ and `verify` re-runs stored results to show it. A run with --set overrides (or o
 named after them, e.g. lstm+epochs=1,train_size=2000-seed0.json, so it never overwrites the
 experiment's own result. With --save-model (run or verify) the trained model is kept too, beside its
 result: results/<experiment>/models/<model>-seed<k>.pt, written by the task's
-`save_run(result, cfg, path)`; `verify` keeps it only when the re-run reproduces the stored result.
+`save_run(result, path)`; `verify` keeps it only when the re-run reproduces the stored result.
 The CLI and demo read them.
 """
 
@@ -31,12 +31,19 @@ import types
 import typing
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Callable, Collection
 
 from probing_rnns import devices, distributed, language_model, sentiment, translation
 from probing_rnns.probes import gradient_norms_by_position, lstm_summary, units_correlated_with
 from probing_rnns.provenance import RESULTS_ENV, current_environment, results_dir, use_threads
+from probing_rnns.run_result import (
+    RunResult,
+    SavingTask,
+    StoredResult,
+    Task,
+    as_json,
+    config_from_dict,
+)
 from probing_rnns.training import set_seed
 
 __all__ = ["EXPERIMENTS", "RESULTS_ENV", "load_results", "run", "summarize", "verify"]
@@ -44,12 +51,11 @@ __all__ = ["EXPERIMENTS", "RESULTS_ENV", "load_results", "run", "summarize", "ve
 
 @dataclass(frozen=True)
 class Experiment:
-    # a task module with `Config` and `run(cfg) -> dict` (sentiment, translation, LM)
-    task: ModuleType
+    task: Task  # a task module: sentiment, translation, language_model
     variants: dict  # model name → the task's Config; variants differ in one thing
-    metrics: tuple[str, ...]  # summarised as mean ± std over seeds
-    # (cfg, task result) → extra measurements, saved as "probes"
-    probe: Callable[[object, dict], dict] | None = None
+    metrics: tuple[str, ...]  # fields of the task's Metrics, summarised as mean ± std over seeds
+    # (cfg, the run) → extra measurements, saved as "probes"
+    probe: Callable[[Any, RunResult], dict] | None = None
 
 
 # Same tokenizer, vocabulary, embedding size, epoch budget (3 epochs over the 140k training reviews)
@@ -79,18 +85,18 @@ TRANSFORMER = replace(LSTM, cell="transformer", pooling="mean")  # chapter 20
 GRADIENT_LENGTH = 60
 
 
-def probe_cells(cfg: sentiment.Config, result: dict) -> dict:
+def probe_cells(cfg: sentiment.Config, result: sentiment.SentimentRun) -> dict:
     """Chapters 11 and 14 at full scale, before training (the seed's initial weights) and after.
 
     Gradient norm by position (ch. 11) for every cell; for a one-layer, one-direction LSTM also the
     units' correlation with the predicted positive probability and the gates' saturation over the
     test set (ch. 14).
     """
-    vocab = result["vocab"]
+    vocab = result.vocab
     # sentiment.run builds its model right after this, so these are the weights training started
     # from
     set_seed(cfg.seed)
-    models = {"init": sentiment.build_model(cfg, len(vocab)), "trained": result["model"]}
+    models = {"init": sentiment.build_model(cfg, len(vocab)), "trained": result.model}
     # (N, 60), (N,)
     ids, labels = sentiment.reviews_of_length(GRADIENT_LENGTH, vocab, cfg.tokenizer)
     record: dict = {
@@ -108,7 +114,7 @@ def probe_cells(cfg: sentiment.Config, result: dict) -> dict:
     ):
         record["lstm"] = {}
         for phase, model in models.items():
-            summary = lstm_summary(model, result["data"].test)
+            summary = lstm_summary(model, result.data.test)
             corr = units_correlated_with(
                 summary["hidden"][:, None], None, summary["positive"]
             ).abs()  # (H,)
@@ -266,7 +272,6 @@ EXPERIMENTS: dict[str, Experiment] = {
 }
 
 
-MEASURED = ("config", "metrics", "params", "vocab_size", "train_seconds", "epochs", "history")
 TIMINGS = re.compile(r".*seconds$")  # wall-clock times: recorded, never compared
 
 
@@ -319,23 +324,6 @@ def parse_overrides(pairs: list[str], config_class: type) -> dict:
     return overrides
 
 
-def config_from_dict(config_class: type, stored: dict) -> Any:
-    """A stored config (JSON) as the task's Config; fields added since it was stored take their
-    defaults, which keep the old behaviour. Unknown fields are an error."""
-    hints = typing.get_type_hints(config_class)
-    unknown = set(stored) - set(hints)
-    if unknown:
-        raise ValueError(f"{config_class.__qualname__} has no fields {sorted(unknown)}")
-    # JSON turns tuples to lists
-    as_tuples = {k: tuple(v) for k, v in stored.items() if isinstance(v, list)}
-    return config_class(**{**stored, **as_tuples})
-
-
-def as_json(value: Any) -> Any:
-    """What `value` reads back as from a results file (tuples → lists; floats exactly)."""
-    return json.loads(json.dumps(value, ensure_ascii=False))
-
-
 # ---------------------------------------------------------------- running and storing
 
 
@@ -370,8 +358,8 @@ def measure(
     if not distributed.is_main():
         return None
     if save_to is not None:
-        spec.task.save_run(result, cfg, save_to)
-    measured = {key: result[key] for key in MEASURED}
+        typing.cast(SavingTask, spec.task).save_run(result, save_to)
+    measured = result.to_json()
     if spec.probe is not None:
         measured["probes"] = spec.probe(cfg, result)
     return as_json(measured)
@@ -422,24 +410,26 @@ def run(
     return written
 
 
-def load_results(experiment: str) -> list[dict]:
-    """Every stored result of `experiment`, each with "path" (the file it came from) added."""
+def load_results(experiment: str) -> list[StoredResult]:
+    """Every stored result of `experiment`, read as its task's config and metrics."""
     folder = results_dir() / experiment
     if not folder.is_dir():
         raise FileNotFoundError(
             f"no results for {experiment!r} in {folder}: "
             f"run `python -m probing_rnns.experiments run {experiment}`"
         )
-    return [
-        {**json.loads(p.read_text(encoding="utf-8")), "path": str(p)}
-        for p in sorted(folder.glob("*.json"))
-    ]
+    return [load_result(experiment, path) for path in sorted(folder.glob("*.json"))]
 
 
-def normalized_config(experiment: str, record: dict) -> dict:
+def load_result(experiment: str, path: Path) -> StoredResult:
+    """One stored result of `experiment`, read as its task's config and metrics."""
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return StoredResult.from_json(record, path, EXPERIMENTS[experiment].task)
+
+
+def normalized_config(record: StoredResult) -> dict:
     """The record's config as the current code would write it (missing new fields → defaults)."""
-    config_class = type(next(iter(EXPERIMENTS[experiment].variants.values())))
-    return as_json(asdict(config_from_dict(config_class, record["config"])))
+    return as_json(asdict(record.config))
 
 
 @dataclass(frozen=True)
@@ -476,18 +466,16 @@ def shared_baseline(a: tuple[str, str], b: tuple[str, str], metric: str) -> Shar
     metric both files hold, for each seed stored by both (`metric` is the one quoted where they
     differ)."""
     runs = [
-        {r["seed"]: r for r in load_results(experiment) if r["model"] == model}
+        {r.seed: r for r in load_results(experiment) if r.model == model}
         for experiment, model in (a, b)
     ]
     seeds = tuple(sorted(set(runs[0]) & set(runs[1])))
-    same_config = all(
-        normalized_config(a[0], runs[0][s]) == normalized_config(b[0], runs[1][s]) for s in seeds
-    )
+    same_config = all(normalized_config(runs[0][s]) == normalized_config(runs[1][s]) for s in seeds)
     differing = []
     for s in seeds:
-        first, second = runs[0][s]["metrics"], runs[1][s]["metrics"]
-        # older files hold fewer metrics
-        if any(first[k] != second[k] for k in set(first) & set(second)):
+        first, second = (asdict(runs[i][s].metrics) for i in (0, 1))
+        # older files hold fewer metrics (None)
+        if any(first[k] != second[k] for k in first if None not in (first[k], second[k])):
             differing.append((s, first[metric], second[metric]))
     return SharedBaseline(seeds, same_config, tuple(differing))
 
@@ -497,20 +485,17 @@ def validation_means(experiment: str, metric: str = "val_accuracy") -> dict[str,
     rests on."""
     scores: dict[str, list[float]] = {}
     for record in load_results(experiment):
-        if record["model"] in EXPERIMENTS[experiment].variants:
-            scores.setdefault(record["model"], []).append(record["metrics"][metric])
+        if record.model in EXPERIMENTS[experiment].variants:
+            scores.setdefault(record.model, []).append(getattr(record.metrics, metric))
     return {model: statistics.fmean(values) for model, values in scores.items()}
 
 
-def registered_config(experiment: str, record: dict) -> dict:
+def registered_config(experiment: str, record: StoredResult) -> dict:
     """The config the experiment registers for the record's model and seed (with its overrides)."""
     spec = EXPERIMENTS[experiment]
-    variant = record.get("variant", record["model"])
-    overrides = config_from_dict(
-        type(spec.variants[variant]),
-        {**as_json(asdict(spec.variants[variant])), **record.get("overrides", {})},
-    )
-    return as_json(asdict(replace(overrides, seed=record["seed"])))
+    variant = spec.variants[record.variant]
+    overrides = config_from_dict(type(variant), {**as_json(asdict(variant)), **record.overrides})
+    return as_json(asdict(replace(overrides, seed=record.seed)))
 
 
 # ---------------------------------------------------------------- summaries
@@ -520,32 +505,29 @@ def mean_std(values: list[float]) -> tuple[float, float]:
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
 
-def check_same_setting(experiment: str, runs: list[dict]) -> None:
+def check_same_setting(experiment: str, runs: list[StoredResult]) -> None:
     """Refuse to average runs unless each is the experiment's registered config for its seed."""
     for record in runs:
-        stored, wanted = (
-            normalized_config(experiment, record),
-            registered_config(experiment, record),
-        )
+        stored, wanted = normalized_config(record), registered_config(experiment, record)
         if stored != wanted:
             fields_ = sorted(k for k in wanted if stored.get(k) != wanted[k])
             raise ValueError(
-                f"{record['path']}: its config differs from {experiment!r}'s "
-                f"{record['model']!r} in {fields_}; re-run it (experiments run) before "
+                f"{record.path}: its config differs from {experiment!r}'s "
+                f"{record.model!r} in {fields_}; re-run it (experiments run) before "
                 "averaging it with the others"
             )
-    if len({r.get("threads", 1) for r in runs}) > 1:
-        raise ValueError(f"{experiment}/{runs[0]['model']}: runs with different thread counts")
+    if len({r.threads or 1 for r in runs}) > 1:
+        raise ValueError(f"{experiment}/{runs[0].model}: runs with different thread counts")
 
 
 def summarize(experiment: str, include_overrides: bool = False) -> list[dict]:
     """One row per model: each metric's mean and standard deviation over seeds, in the experiment's
     model order. Runs with overrides are left out unless asked for; mixed settings are refused."""
     spec = EXPERIMENTS[experiment]
-    by_model: dict[str, list[dict]] = {}
+    by_model: dict[str, list[StoredResult]] = {}
     for record in load_results(experiment):
-        if include_overrides or record["model"] in spec.variants:
-            by_model.setdefault(record["model"], []).append(record)
+        if include_overrides or record.model in spec.variants:
+            by_model.setdefault(record.model, []).append(record)
     rows = []
     for model in [m for m in spec.variants if m in by_model] + sorted(
         set(by_model) - set(spec.variants)
@@ -555,13 +537,13 @@ def summarize(experiment: str, include_overrides: bool = False) -> list[dict]:
         row = {
             "model": model,
             "seeds": len(runs),
-            "params": runs[0]["params"],
-            "train_seconds": mean_std([r["train_seconds"] for r in runs])[0],
+            "params": runs[0].params,
+            "train_seconds": mean_std([r.train_seconds for r in runs])[0],
             # epochs trained (early stopping)
-            "epochs": mean_std([r["epochs"] for r in runs])[0],
+            "epochs": mean_std([r.epochs for r in runs])[0],
         }
         for metric in spec.metrics:
-            row[metric], row[f"{metric}_std"] = mean_std([r["metrics"][metric] for r in runs])
+            row[metric], row[f"{metric}_std"] = mean_std([getattr(r.metrics, metric) for r in runs])
         rows.append(row)
     return rows
 
@@ -621,34 +603,31 @@ class Verdict:
     note: str  # how it was re-run
 
 
-def verify_record(record: dict, save_model: bool = False) -> Verdict:
+def verify_record(record: StoredResult, save_model: bool = False) -> Verdict:
     """Re-run one stored result with its recorded config and threads and compare every measurement;
     with `save_model`, keep the re-trained model (`model_path`) if it reproduces the result."""
-    experiment = record["experiment"]
-    spec = EXPERIMENTS[experiment]
-    threads = record.get("threads", 1)
-    note = f"threads {threads}" + ("" if "threads" in record else " (not recorded; assumed)")
-    note += f", stored by {record.get('git_commit', 'unknown')[:10]}"
-    if record.get("world_size", 1) != distributed.world_size():
+    experiment = record.experiment
+    threads = record.threads or 1
+    note = f"threads {threads}" + ("" if record.threads else " (not recorded; assumed)")
+    note += f", stored by {(record.git_commit or 'unknown')[:10]}"
+    if record.world_size != distributed.world_size():
         return Verdict(
-            record["path"],
+            record.path,
             False,
             (),
-            f"trained by {record['world_size']} processes: "
-            f"run verify under torchrun --nproc_per_node={record['world_size']}",
+            f"trained by {record.world_size} processes: "
+            f"run verify under torchrun --nproc_per_node={record.world_size}",
         )
     use_threads(threads)
-    config_class = type(next(iter(spec.variants.values())))
-    keep = model_path(experiment, record["model"], record["seed"]) if save_model else None
-    cfg = config_from_dict(config_class, record["config"])
+    keep = model_path(experiment, record.model, record.seed) if save_model else None
+    cfg = record.config  # fields added since it was stored: their defaults
     if hasattr(cfg, "device"):  # re-run where it ran, not where "auto" points on this machine
-        ran_on = "cpu" if record.get("device", "cpu").startswith("cpu") else "cuda"
+        ran_on = "cpu" if (record.device or "cpu").startswith("cpu") else "cuda"
         cfg = replace(cfg, device=ran_on)
     fresh = measure(experiment, cfg, progress=False, save_to=keep)
-    stored = as_json({key: record[key] for key in (*MEASURED, "probes") if key in record})
-    stored["config"] = normalized_config(experiment, record)  # fields added since: their defaults
+    stored = record.measured()
     if fresh is None:  # another rank: rank 0 reports
-        return Verdict(record["path"], True, (), note)
+        return Verdict(record.path, True, (), note)
     for measured in (stored, fresh):  # where it ran is the environment's "device", not the setting
         measured["config"].pop("device", None)
     diff = differences(comparable(stored), comparable(fresh))
@@ -656,7 +635,7 @@ def verify_record(record: dict, save_model: bool = False) -> Verdict:
         if diff:  # not the model the stored result measured
             keep.unlink()
         note += ", model not kept" if diff else f", model kept: {keep}"
-    return Verdict(record["path"], not diff, tuple(diff), note)
+    return Verdict(record.path, not diff, tuple(diff), note)
 
 
 def verify(
@@ -670,8 +649,8 @@ def verify(
     chosen = [
         r
         for r in load_results(experiment)
-        if (models is None or r.get("variant", r["model"]) in models or r["model"] in models)
-        and (seeds is None or r["seed"] in seeds)
+        if (models is None or r.variant in models or r.model in models)
+        and (seeds is None or r.seed in seeds)
     ]
     if not chosen:
         raise SystemExit(f"{experiment}: no stored results for models {models} and seeds {seeds}")
@@ -734,7 +713,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     spec = EXPERIMENTS[args.experiment]
     saving = getattr(args, "save_model", None) not in (None, False)
-    if saving and not hasattr(spec.task, "save_run"):
+    if saving and not isinstance(spec.task, SavingTask):
         parser.error(f"{args.experiment}: its task cannot save models (no save_run)")
     if args.action == "run":
         models = args.models or list(spec.variants)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 import torch
@@ -29,6 +29,7 @@ from torch.nn import functional as F
 from probing_rnns import data, decoding, devices
 from probing_rnns.data import DATA_SEED
 from probing_rnns.models import Encoder, count_parameters
+from probing_rnns.run_result import RunResult
 from probing_rnns.tokenizers import SyllableTokenizer
 from probing_rnns.training import TrainConfig, fit, set_seed
 from probing_rnns.vocab import SPECIALS, Vocab
@@ -313,7 +314,31 @@ def review_perplexity(model: nn.Module, vocab: Vocab, text: str) -> float:
     return perplexity(F.cross_entropy(logits[0], ids[0, 1:]).item())
 
 
-def run(cfg: Config, progress: bool = True, streams: Streams | None = None) -> dict:
+@dataclass(frozen=True)
+class Metrics:
+    """What a language-model run measures (its results file's "metrics"): on NSMC test text,
+    reading the stream with its state carried across windows, and reset at each ("_reset")."""
+
+    test_perplexity: float
+    test_bpc: float  # bits per character (a syllable)
+    test_perplexity_reset: float
+    test_bpc_reset: float
+    val_perplexity: float  # of the kept epoch
+    test_unk_rate: float  # share of test tokens outside the vocabulary
+
+
+@dataclass(frozen=True)
+class LanguageModelRun(RunResult):
+    """A trained language model with what it measured, its vocabulary and its streams."""
+
+    config: Config
+    metrics: Metrics
+    model: LanguageModel
+    vocab: Vocab
+    streams: Streams
+
+
+def run(cfg: Config, progress: bool = True, streams: Streams | None = None) -> LanguageModelRun:
     """Train one language model under `cfg`; measure perplexity and bits per character on NSMC test
     text.
 
@@ -341,25 +366,25 @@ def run(cfg: Config, progress: bool = True, streams: Streams | None = None) -> d
         mean_nll(model, test, carry_state=True),
         mean_nll(model, test, carry_state=False),
     )
-    return {
-        "config": asdict(cfg),
-        "metrics": {
-            "test_perplexity": perplexity(carried),
-            "test_bpc": bits_per_token(carried),
-            "test_perplexity_reset": perplexity(reset),
-            "test_bpc_reset": bits_per_token(reset),
-            "val_perplexity": perplexity(-max(h["val_score"] for h in history)),
-            "test_unk_rate": (streams.test == streams.vocab.unk_id).float().mean().item(),
-        },
-        "params": count_parameters(model),
-        "vocab_size": len(streams.vocab),
-        "train_seconds": train_seconds,
-        "epochs": len(history),
-        "history": history,
-        "model": model,
-        "vocab": streams.vocab,
-        "streams": streams,
-    }
+    return LanguageModelRun(
+        config=cfg,
+        metrics=Metrics(
+            test_perplexity=perplexity(carried),
+            test_bpc=bits_per_token(carried),
+            test_perplexity_reset=perplexity(reset),
+            test_bpc_reset=bits_per_token(reset),
+            val_perplexity=perplexity(-max(h["val_score"] for h in history)),
+            test_unk_rate=(streams.test == streams.vocab.unk_id).float().mean().item(),
+        ),
+        params=count_parameters(model),
+        vocab_size=len(streams.vocab),
+        train_seconds=train_seconds,
+        epochs=len(history),
+        history=history,
+        model=model,
+        vocab=streams.vocab,
+        streams=streams,
+    )
 
 
 # --------------------------------------------------------------------------------------- generation

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import matplotlib
+
+if TYPE_CHECKING:
+    from probing_rnns.run_result import StoredResult
 
 
 def use_korean_font() -> None:
@@ -106,7 +111,7 @@ def plot_attention(ax, weights, source: list[str], output: list[str]) -> None:
 
 def plot_seed_spread(
     ax,
-    records: list[dict],
+    records: list[StoredResult],
     metric: str = "test_accuracy",
     order: list[str] | None = None,
     ylabel: str = "평가 정확도",
@@ -115,7 +120,7 @@ def plot_seed_spread(
     mean."""
     by_model: dict[str, list[float]] = {}
     for record in records:
-        by_model.setdefault(record["model"], []).append(record["metrics"][metric])
+        by_model.setdefault(record.model, []).append(getattr(record.metrics, metric))
     models = [m for m in (order or sorted(by_model)) if m in by_model]
     for i, model in enumerate(models):
         values = by_model[model]

@@ -16,6 +16,7 @@ from probing_rnns.batching import Batch, make_loader
 from probing_rnns.data import DATA_SEED
 from probing_rnns.models import Classifier, Encoder, count_parameters
 from probing_rnns.probes import accuracy_by_length
+from probing_rnns.run_result import RunResult
 from probing_rnns.tokenizers import (
     Tokenizer,
     get_tokenizer,
@@ -304,14 +305,43 @@ def load_classifier(
     return SavedClassifier(name, model.eval(), vocab, tokenizer, cfg, saved.get("metrics", {}))
 
 
-def save_run(result: dict, cfg: Config, path: str | Path) -> None:
+@dataclass(frozen=True)
+class Metrics:
+    """What a sentiment run measures (its results file's "metrics")."""
+
+    test_accuracy: float
+    test_f1: float
+    val_accuracy: float  # of the kept epoch: what a choice between models rests on
+    test_confusion: list[list[int]]  # [[TN, FP], [FN, TP]]
+    # one row per LENGTH_EDGES bucket (`probes.accuracy_by_length`); None in older results
+    test_accuracy_by_length: list[dict] | None = None
+
+
+@dataclass(frozen=True)
+class SentimentRun(RunResult):
+    """A trained classifier with what it measured, its vocabulary, data and test predictions."""
+
+    config: Config
+    metrics: Metrics
+    model: Classifier
+    vocab: Vocab
+    data: SentimentData
+    test_predictions: Predictions  # in the test loader's order
+
+
+def save_run(result: SentimentRun, path: str | Path) -> None:
     """What the experiment runner keeps of a run (`--save-model`): the classifier."""
     save_classifier(
-        path, result["model"], cfg, result["vocab"], result["data"].tokenizer, result["metrics"]
+        path,
+        result.model,
+        result.config,
+        result.vocab,
+        result.data.tokenizer,
+        asdict(result.metrics),
     )
 
 
-def run(cfg: Config, progress: bool = True, callbacks: Sequence[Callback] = ()) -> dict:
+def run(cfg: Config, progress: bool = True, callbacks: Sequence[Callback] = ()) -> SentimentRun:
     """Train one model under `cfg`, measure it on validation and test; `callbacks` watch `fit`."""
     set_seed(cfg.seed)
     prepared = prepare_data(cfg, progress)
@@ -332,41 +362,41 @@ def run(cfg: Config, progress: bool = True, callbacks: Sequence[Callback] = ()) 
         predict(model, loader, cfg.use_mask) for loader in (prepared.val, prepared.test)
     )
     val, test = metrics(val_pred.labels, val_pred.probs), metrics(test_pred.labels, test_pred.probs)
-    return {
-        "config": asdict(cfg),
-        "metrics": {
-            "test_accuracy": test["accuracy"],
-            "test_f1": test["f1"],
-            "val_accuracy": val["accuracy"],
-            "test_confusion": test["confusion"],
-            "test_accuracy_by_length": accuracy_by_length(test_pred, LENGTH_EDGES),
-        },
-        "params": count_parameters(model),
-        "vocab_size": len(prepared.vocab),
-        "train_seconds": train_seconds,
-        "epochs": len(history),
-        "history": history,
-        "model": model,
-        "vocab": prepared.vocab,
-        "data": prepared,
-        "test_predictions": test_pred,
-    }
+    return SentimentRun(
+        config=cfg,
+        metrics=Metrics(
+            test_accuracy=test["accuracy"],
+            test_f1=test["f1"],
+            val_accuracy=val["accuracy"],
+            test_confusion=test["confusion"],
+            test_accuracy_by_length=accuracy_by_length(test_pred, LENGTH_EDGES),
+        ),
+        params=count_parameters(model),
+        vocab_size=len(prepared.vocab),
+        train_seconds=train_seconds,
+        epochs=len(history),
+        history=history,
+        model=model,
+        vocab=prepared.vocab,
+        data=prepared,
+        test_predictions=test_pred,
+    )
 
 
-def run_variants(variants: dict[str, Config], progress: bool = False) -> dict[str, dict]:
+def run_variants(variants: dict[str, Config], progress: bool = False) -> dict[str, SentimentRun]:
     """Run each named config (the chapters' "change one thing" experiments)."""
     return {name: run(cfg, progress) for name, cfg in variants.items()}
 
 
-def summary_rows(results: dict[str, dict]) -> list[dict]:
+def summary_rows(results: dict[str, SentimentRun]) -> list[dict]:
     """One row per variant: test accuracy, F1, parameters, training time."""
     return [
         {
             "모델": name,
-            "평가 정확도": r["metrics"]["test_accuracy"],
-            "평가 F1": r["metrics"]["test_f1"],
-            "파라미터 수": r["params"],
-            "학습 시간(초)": r["train_seconds"],
+            "평가 정확도": r.metrics.test_accuracy,
+            "평가 F1": r.metrics.test_f1,
+            "파라미터 수": r.params,
+            "학습 시간(초)": r.train_seconds,
         }
         for name, r in results.items()
     ]

@@ -22,6 +22,7 @@ from probing_rnns.batching import PairBatch, make_pair_loader
 from probing_rnns.bleu import BleuScore, corpus_bleu
 from probing_rnns.data import DATA_SEED
 from probing_rnns.models import Encoder, count_parameters
+from probing_rnns.run_result import RunResult
 from probing_rnns.seq2seq import Decoder, Seq2Seq
 from probing_rnns.tokenizers import cache_dir, get_tokenizer, tokenize_corpus
 from probing_rnns.training import TrainConfig, fit, load_checkpoint, save_checkpoint, set_seed
@@ -367,7 +368,33 @@ def beam_metrics(model: Seq2Seq, corpus: Corpus, cfg: Config) -> dict:
     }
 
 
-def run(cfg: Config, progress: bool = True) -> dict:
+@dataclass(frozen=True)
+class Metrics:
+    """What a translation run measures (its results file's "metrics"): BLEU of greedy search, and
+    of each beam size (`beam_key`: "4", "4-norm") with the setting chosen on validation."""
+
+    test_bleu: float  # greedy search
+    val_bleu: float
+    test_bleu_by_length: dict[str, float]  # source-length bucket → BLEU (`bleu_by_length`)
+    val_bleu_by_beam: dict[str, float]
+    test_bleu_by_beam: dict[str, float]
+    selected_beam: int
+    selected_alpha: float
+    test_bleu_selected: float
+
+
+@dataclass(frozen=True)
+class TranslationRun(RunResult):
+    """A trained translator with what it measured, its corpus and its greedy test translations."""
+
+    config: Config
+    metrics: Metrics
+    model: Seq2Seq | TransformerSeq2Seq
+    corpus: Corpus
+    test_hypotheses: list[list[str]]  # English tokens, in the order of corpus.splits["test"]
+
+
+def run(cfg: Config, progress: bool = True) -> TranslationRun:
     """Train one translator under `cfg`; measure BLEU on validation and test (greedy, and each beam
     size), and choose the beam size and length penalty on validation."""
     trained = train(cfg, progress)
@@ -375,24 +402,24 @@ def run(cfg: Config, progress: bool = True) -> dict:
     val, test = corpus.splits["val"], corpus.splits["test"]
     test_hyps = hypotheses(model, corpus, test, max_len=cfg.max_output_len)
     refs = [en for _, en in test]
-    metrics = {
-        "test_bleu": corpus_bleu(test_hyps, refs).score,
-        "val_bleu": bleu(model, corpus, val, max_len=cfg.max_output_len).score,
-        "test_bleu_by_length": bleu_by_length([ko for ko, _ in test], test_hyps, refs),
+    metrics = Metrics(
+        test_bleu=corpus_bleu(test_hyps, refs).score,
+        val_bleu=bleu(model, corpus, val, max_len=cfg.max_output_len).score,
+        test_bleu_by_length=bleu_by_length([ko for ko, _ in test], test_hyps, refs),
         **beam_metrics(model, corpus, cfg),
-    }
-    return {
-        "config": asdict(cfg),
-        "metrics": metrics,
-        "params": count_parameters(model),
-        "vocab_size": {"ko": len(corpus.src_vocab), "en": len(corpus.tgt_vocab)},
-        "train_seconds": trained.train_seconds,
-        "epochs": len(trained.history),
-        "history": trained.history,
-        "model": model,
-        "corpus": corpus,
-        "test_hypotheses": test_hyps,
-    }
+    )
+    return TranslationRun(
+        config=cfg,
+        metrics=metrics,
+        params=count_parameters(model),
+        vocab_size={"ko": len(corpus.src_vocab), "en": len(corpus.tgt_vocab)},
+        train_seconds=trained.train_seconds,
+        epochs=len(trained.history),
+        history=trained.history,
+        model=model,
+        corpus=corpus,
+        test_hypotheses=test_hyps,
+    )
 
 
 @dataclass(frozen=True)
@@ -446,6 +473,6 @@ def load_translator(
     return SavedTranslator(name, model.eval(), src_vocab, tgt_vocab, cfg, saved["metrics"])
 
 
-def save_run(result: dict, cfg: Config, path: str | Path) -> None:
+def save_run(result: TranslationRun, path: str | Path) -> None:
     """What the experiment runner keeps of a run (`--save-model`): the translator."""
-    save_translator(path, result["model"], cfg, result["corpus"], result["metrics"])
+    save_translator(path, result.model, result.config, result.corpus, asdict(result.metrics))

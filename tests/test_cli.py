@@ -216,15 +216,14 @@ def test_the_shipped_models_fit_in_20_mb():
 
 @pytest.mark.parametrize("path", shipped_models(), ids=lambda p: f"{p.parent.parent.name}/{p.name}")
 def test_a_shipped_model_is_the_one_its_results_json_measured(path):
-    stored = json.loads((path.parent.parent / f"{path.stem}.json").read_text(encoding="utf-8"))
-    task = experiments.EXPERIMENTS[stored["experiment"]].task
-    if task is sentiment:
+    result = path.parent.parent / f"{path.stem}.json"
+    stored = experiments.load_result(path.parent.parent.name, result)
+    if experiments.EXPERIMENTS[stored.experiment].task is sentiment:
         saved = sentiment.load_classifier(path, path.stem)
     else:
         saved = translation.load_translator(path, path.stem)
-    assert saved.metrics == stored["metrics"]
-    expected = experiments.normalized_config(stored["experiment"], stored)
-    assert experiments.as_json(asdict(saved.cfg)) == expected
+    assert saved.metrics == json.loads(result.read_text(encoding="utf-8"))["metrics"]
+    assert saved.cfg == stored.config
 
 
 TINY_BPE = replace(
@@ -242,17 +241,18 @@ TINY_BPE = replace(
 def test_a_model_with_a_learned_tokenizer_carries_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PROBING_RNNS_CACHE", str(tmp_path / "cache"))
     result = sentiment.run(TINY_BPE, progress=False)
-    model, vocab, tokenizer = result["model"], result["vocab"], result["data"].tokenizer
+    model, vocab, tokenizer = result.model, result.vocab, result.data.tokenizer
     with pytest.raises(ValueError, match="learned from data"):  # the name alone cannot rebuild it
         sentiment.predict_text(model, vocab, TINY_BPE, REVIEW)
     path = tmp_path / "bpe.pt"
-    sentiment.save_classifier(path, model, TINY_BPE, vocab, tokenizer, result["metrics"])
+    metrics = asdict(result.metrics)
+    sentiment.save_classifier(path, model, TINY_BPE, vocab, tokenizer, metrics)
     monkeypatch.setenv("PROBING_RNNS_CACHE", str(tmp_path / "elsewhere"))  # no cached subword model
     loaded = sentiment.load_classifier(path, "bpe")
     assert loaded.tokenizer(REVIEW) == tokenizer(REVIEW)
     expected = sentiment.predict_text(model, vocab, TINY_BPE, REVIEW, tokenizer)
     assert loaded.predict(REVIEW) == expected
-    assert loaded.metrics == result["metrics"]
+    assert loaded.metrics == metrics
 
 
 def test_a_model_saved_without_its_tokenizer_still_loads(tmp_path):

@@ -243,10 +243,10 @@ def test_fit_and_predict_move_the_model_and_every_batch(monkeypatch):
     spy = Spy(monkeypatch)
     result = sentiment.run(replace(TINY_SENTIMENT, device="cpu"), progress=False)
     cpu = torch.device("cpu")
-    batches = len(result["data"].train) + 2 * len(result["data"].val) + len(result["data"].test)
+    batches = len(result.data.train) + 2 * len(result.data.val) + len(result.data.test)
     assert ("Classifier", cpu) in spy.moves
     assert spy.moves.count(("Batch", cpu)) == batches  # train, validation (in fit, after), test
-    assert result["test_predictions"].probs.device == cpu
+    assert result.test_predictions.probs.device == cpu
 
 
 def test_a_tiny_fit_and_beam_search_on_an_explicit_cpu_match_auto():
@@ -276,11 +276,11 @@ def test_a_saved_model_loads_on_the_device_asked_for(tmp_path):
     path = tmp_path / "m.pt"
     sentiment.save_classifier(
         path,
-        result["model"],
+        result.model,
         TINY_SENTIMENT,
-        result["vocab"],
-        result["data"].tokenizer,
-        result["metrics"],
+        result.vocab,
+        result.data.tokenizer,
+        asdict(result.metrics),
     )
     loaded = sentiment.load_classifier(path, "tiny", device="cpu")
     assert devices.device_of(loaded.model) == torch.device("cpu")
@@ -309,8 +309,8 @@ def test_amp_on_the_cpu_is_ignored_with_a_note_and_changes_no_number():
     plain = sentiment.run(TINY_SENTIMENT, progress=False)
     with pytest.warns(UserWarning, match="amp=True"):
         mixed = sentiment.run(replace(TINY_SENTIMENT, amp=True), progress=False)
-    assert plain["metrics"] == mixed["metrics"]
-    losses = [[h["train_loss"] for h in run["history"]] for run in (plain, mixed)]
+    assert plain.metrics == mixed.metrics
+    losses = [[h["train_loss"] for h in run.history] for run in (plain, mixed)]
     assert losses[0] == losses[1]
 
 

@@ -8,9 +8,11 @@ import types
 from dataclasses import asdict, dataclass
 
 import pytest
+from torch import nn
 
-from probing_rnns import experiments, sentiment, translation
+from probing_rnns import experiments, language_model, sentiment, translation
 from probing_rnns.experiments import Experiment
+from probing_rnns.run_result import MEASURED, RunResult, SavingTask, StoredResult, Task
 
 
 @dataclass(frozen=True)
@@ -22,32 +24,41 @@ class FakeConfig:
     sizes: tuple[int, ...] = (1, 2)
 
 
+@dataclass(frozen=True)
+class FakeMetrics:
+    test_accuracy: float
+    val_accuracy: float
+
+
 OFFSET = {"value": 0.0}  # what a "code change" moves
 
 
-def fake_run(cfg: FakeConfig, progress: bool = True) -> dict:
+def fake_run(cfg: FakeConfig, progress: bool = True) -> RunResult:
     score = 0.5 + 0.01 * cfg.seed + 0.1 * cfg.epochs * cfg.scale + OFFSET["value"]
-    return {
-        "config": asdict(cfg),
-        "metrics": {"test_accuracy": score, "val_accuracy": score / 2},
-        "params": 10,
-        "vocab_size": 5,
-        "train_seconds": time.perf_counter(),
-        "epochs": cfg.epochs,
-        "history": [{"epoch": 1, "train_loss": 1 / 3, "train_seconds": time.perf_counter()}],
-    }
+    return RunResult(
+        config=cfg,
+        metrics=FakeMetrics(test_accuracy=score, val_accuracy=score / 2),
+        params=10,
+        vocab_size=5,
+        train_seconds=time.perf_counter(),
+        epochs=cfg.epochs,
+        history=[{"epoch": 1, "train_loss": 1 / 3, "train_seconds": time.perf_counter()}],
+        model=nn.Linear(1, 1),
+    )
 
 
-def fake_save_run(result: dict, cfg: FakeConfig, path) -> None:
+def fake_save_run(result: RunResult, path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"seed": cfg.seed, "metrics": result["metrics"]}))
+    path.write_text(json.dumps({"seed": result.config.seed, "metrics": asdict(result.metrics)}))
 
 
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
     OFFSET["value"] = 0.0
     monkeypatch.setenv(experiments.RESULTS_ENV, str(tmp_path))
-    task = types.SimpleNamespace(run=fake_run, save_run=fake_save_run)
+    task = types.SimpleNamespace(
+        Config=FakeConfig, Metrics=FakeMetrics, run=fake_run, save_run=fake_save_run
+    )
     spec = Experiment(task, {"a": FakeConfig(), "b": FakeConfig(scale=2.0)}, ("test_accuracy",))
     monkeypatch.setitem(experiments.EXPERIMENTS, "fake", spec)
     return tmp_path / "fake"
@@ -205,3 +216,36 @@ def test_a_task_that_cannot_save_models_says_so(fake, monkeypatch):
     with pytest.raises(SystemExit):
         run("--models", "a", "--seeds", "0", "--save-model")
     assert not fake.exists()
+
+
+def test_a_run_read_back_from_its_json_has_the_same_values(tmp_path):
+    """What `to_json` writes reads back as a StoredResult with equal config (tuples included),
+    metrics and measurements."""
+    cfg = translation.Config(beam_sizes=(1, 2), seed=3)
+    metrics = translation.Metrics(
+        test_bleu=7.25,
+        val_bleu=1 / 3,
+        test_bleu_by_length={"1-5": 10.0, "6-8": 2 / 3},
+        val_bleu_by_beam={"1": 0.5, "2-norm": 0.1 + 0.2},
+        test_bleu_by_beam={"1": 7.25, "2-norm": 8.0},
+        selected_beam=2,
+        selected_alpha=1.0,
+        test_bleu_selected=8.0,
+    )
+    sizes = {"ko": 4, "en": 5}
+    result = RunResult(cfg, metrics, 12, sizes, 1.5, 2, [{"epoch": 1}], nn.Linear(1, 1))
+    record = {"experiment": "tatoeba-live", "model": "dot", "seed": 3, **result.to_json()}
+    path = tmp_path / "dot-seed3.json"
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    stored = StoredResult.from_json(json.loads(path.read_text(encoding="utf-8")), path, translation)
+    assert (stored.config, stored.metrics) == (cfg, metrics)
+    assert (stored.params, stored.vocab_size, stored.train_seconds) == (12, sizes, 1.5)
+    assert (stored.epochs, stored.history, stored.variant) == (2, [{"epoch": 1}], "dot")
+    assert stored.measured() == result.to_json()
+    assert tuple(result.to_json()) == MEASURED  # the results file's key order
+
+
+def test_the_task_modules_are_tasks():
+    assert all(isinstance(t, Task) for t in (sentiment, translation, language_model))
+    assert isinstance(sentiment, SavingTask) and isinstance(translation, SavingTask)
+    assert not isinstance(language_model, SavingTask)  # the runner refuses --save-model for it

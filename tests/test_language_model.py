@@ -227,7 +227,7 @@ def test_a_short_run_learns_something():
         replace(lm.Config(), train_tokens=20_000, val_tokens=5_000, test_tokens=5_000, epochs=1),
         progress=False,
     )
-    assert result["metrics"]["test_perplexity"] < result["vocab_size"] / 3
+    assert result.metrics.test_perplexity < result.vocab_size / 3
 
 
 def test_review_perplexity_reads_the_review_between_eos():

@@ -39,11 +39,9 @@ def test_with_a_mask_the_padding_side_changes_nothing_in_training():
         for name in ("right-masked", "left-masked")
     )
     torch.testing.assert_close(
-        right["test_predictions"].probs, left["test_predictions"].probs, atol=1e-6, rtol=0
+        right.test_predictions.probs, left.test_predictions.probs, atol=1e-6, rtol=0
     )
-    assert right["history"][0]["train_loss"] == pytest.approx(
-        left["history"][0]["train_loss"], abs=1e-6
-    )
+    assert right.history[0]["train_loss"] == pytest.approx(left.history[0]["train_loss"], abs=1e-6)
 
 
 def test_without_a_mask_the_padding_side_matters():
@@ -51,4 +49,4 @@ def test_without_a_mask_the_padding_side_matters():
         sentiment.run(replace(VARIANTS[name], **TINY), progress=False)
         for name in ("right-last", "left-last")
     )
-    assert not torch.allclose(right["test_predictions"].probs, left["test_predictions"].probs)
+    assert not torch.allclose(right.test_predictions.probs, left.test_predictions.probs)

@@ -63,11 +63,9 @@ def test_init_gradients_are_those_of_the_seeds_initial_weights():
     result = sentiment.run(cfg, progress=False)
     probes = experiments.probe_cells(cfg, result)
     assert probes["gradient_norms"]["init"] == pytest.approx(probes["gradient_norms"]["trained"])
-    ids, labels = sentiment.reviews_of_length(experiments.GRADIENT_LENGTH, result["vocab"])
+    ids, labels = sentiment.reviews_of_length(experiments.GRADIENT_LENGTH, result.vocab)
     set_seed(cfg.seed + 1)  # another seed's initial weights give other numbers
-    other = gradient_norms_by_position(
-        sentiment.build_model(cfg, len(result["vocab"])), ids, labels
-    )
+    other = gradient_norms_by_position(sentiment.build_model(cfg, len(result.vocab)), ids, labels)
     assert not torch.allclose(
         other, torch.tensor(probes["gradient_norms"]["init"], dtype=other.dtype)
     )

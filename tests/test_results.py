@@ -3,10 +3,12 @@ one number wherever it appears (the book compares experiments that share a basel
 
 import json
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
 from probing_rnns import experiments
+from probing_rnns.run_result import MEASURED, StoredResult
 
 # Experiments whose stored runs still come from several commits (and so may disagree with the same
 # setting elsewhere): the full re-run at one commit has not reached them yet. The test below fails
@@ -31,7 +33,7 @@ def test_every_stored_result_is_its_experiments_config(experiment):
 
 
 def commits_of(experiment: str) -> set[str]:
-    return {r.get("git_commit", "unknown") for r in experiments.load_results(experiment)}
+    return {r.git_commit or "unknown" for r in experiments.load_results(experiment)}
 
 
 @pytest.mark.parametrize("experiment", STORED)
@@ -43,7 +45,7 @@ def test_each_experiment_comes_from_one_commit(experiment):
         )
     else:
         assert len(commits) == 1, f"{experiment} holds runs of {len(commits)} commits: re-run it"
-        assert not any(r.get("code_dirty") for r in experiments.load_results(experiment)), (
+        assert not any(r.code_dirty for r in experiments.load_results(experiment)), (
             f"{experiment}: some runs had uncommitted code changes"
         )
 
@@ -51,17 +53,37 @@ def test_each_experiment_comes_from_one_commit(experiment):
 def test_one_setting_gives_one_number_everywhere():
     """The same normalised config, seed and thread count in two experiments must have identical
     metrics."""
-    seen: dict[tuple, list[dict]] = defaultdict(list)
+    seen: dict[tuple, list[StoredResult]] = defaultdict(list)
     for experiment in STORED:
         task = experiments.EXPERIMENTS[experiment].task.__name__
         for record in experiments.load_results(experiment):
-            config = json.dumps(experiments.normalized_config(experiment, record), sort_keys=True)
-            seen[(task, config, record.get("threads", 1))].append(record)
+            config = json.dumps(experiments.normalized_config(record), sort_keys=True)
+            seen[(task, config, record.threads or 1)].append(record)
     clashes = [
-        (a["path"], b["path"])
+        (a.path, b.path)
         for records in seen.values()
         for a in records[:1]
         for b in records[1:]
-        if a["metrics"] != b["metrics"] and not {a["experiment"], b["experiment"]} & NOT_YET_RERUN
+        if a.metrics != b.metrics and not {a.experiment, b.experiment} & NOT_YET_RERUN
     ]
     assert not clashes, f"same setting, different numbers: {clashes}"
+
+
+@pytest.mark.parametrize("experiment", STORED)
+def test_every_stored_result_reads_as_its_tasks_config_and_metrics(experiment):
+    """load_results gives typed records that hold every value of their file: a metric or config
+    field the file lacks (written by older code) reads as None or as its default."""
+    task = experiments.EXPERIMENTS[experiment].task
+    for record in experiments.load_results(experiment):
+        assert isinstance(record.config, task.Config) and isinstance(record.metrics, task.Metrics)
+        stored = json.loads(Path(record.path).read_text(encoding="utf-8"))
+        measured = record.measured()
+        for part in ("config", "metrics"):
+            assert {k: measured[part][k] for k in stored[part]} == stored[part], record.path
+        assert all(measured[k] == stored[k] for k in MEASURED[2:]), record.path
+        assert (record.experiment, record.model, record.seed) == (
+            experiment,
+            stored["model"],
+            stored["seed"],
+        )
+        assert record.probes == stored.get("probes")

@@ -110,21 +110,21 @@ def tiny_run():
 
 def test_a_tiny_translation_run_reports_bleu(tiny_run):
     cfg, result = tiny_run
-    metrics = result["metrics"]
+    metrics = result.metrics
     settings = {"1", "1-norm", "2", "2-norm"}
-    assert 0 <= metrics["test_bleu"] <= 100
-    assert set(metrics["test_bleu_by_beam"]) == set(metrics["val_bleu_by_beam"]) == settings
+    assert 0 <= metrics.test_bleu <= 100
+    assert set(metrics.test_bleu_by_beam) == set(metrics.val_bleu_by_beam) == settings
     # beam 1 is greedy
-    assert metrics["test_bleu_by_beam"]["1"] == pytest.approx(metrics["test_bleu"])
-    assert metrics["val_bleu_by_beam"]["1"] == pytest.approx(metrics["val_bleu"])
-    assert len(result["test_hypotheses"]) == len(result["corpus"].splits["test"])
+    assert metrics.test_bleu_by_beam["1"] == pytest.approx(metrics.test_bleu)
+    assert metrics.val_bleu_by_beam["1"] == pytest.approx(metrics.val_bleu)
+    assert len(result.test_hypotheses) == len(result.corpus.splits["test"])
 
 
 def test_the_decoding_setting_is_chosen_on_validation_and_read_once_on_test(tiny_run):
-    metrics = tiny_run[1]["metrics"]
-    chosen = translation.beam_key(metrics["selected_beam"], metrics["selected_alpha"])
-    assert metrics["val_bleu_by_beam"][chosen] == max(metrics["val_bleu_by_beam"].values())
-    assert metrics["test_bleu_selected"] == metrics["test_bleu_by_beam"][chosen]
+    metrics = tiny_run[1].metrics
+    chosen = translation.beam_key(metrics.selected_beam, metrics.selected_alpha)
+    assert metrics.val_bleu_by_beam[chosen] == max(metrics.val_bleu_by_beam.values())
+    assert metrics.test_bleu_selected == metrics.test_bleu_by_beam[chosen]
 
 
 def test_ties_on_validation_go_to_the_smaller_beam_then_to_no_length_normalisation():
@@ -143,8 +143,8 @@ def test_ties_on_validation_go_to_the_smaller_beam_then_to_no_length_normalisati
 
 def test_attention_map_has_one_row_per_output_token(tiny_run):
     cfg, result = tiny_run
-    ko = result["corpus"].splits["test"][0][0]
-    output, weights = translation.attention_map(result["model"], result["corpus"], ko)
+    ko = result.corpus.splits["test"][0][0]
+    output, weights = translation.attention_map(result.model, result.corpus, ko)
     assert weights.shape == (len(output), len(ko)) and output[-1] == "<eos>"
     torch.testing.assert_close(weights.sum(-1), torch.ones(len(output)))
 
@@ -152,10 +152,8 @@ def test_attention_map_has_one_row_per_output_token(tiny_run):
 def test_translate_rejects_an_empty_sentence_and_survives_unknown_words(tiny_run):
     cfg, result = tiny_run
     with pytest.raises(ValueError, match="비어|empty"):
-        translation.translate(result["model"], result["corpus"], "   ", cfg)
-    assert isinstance(
-        translation.translate(result["model"], result["corpus"], "😀 qwerty 뷁", cfg), str
-    )
+        translation.translate(result.model, result.corpus, "   ", cfg)
+    assert isinstance(translation.translate(result.model, result.corpus, "😀 qwerty 뷁", cfg), str)
 
 
 def test_a_cached_model_is_the_model_trained_before(tmp_path, monkeypatch):

@@ -17,13 +17,25 @@ class Cfg:
     width: int = 1
 
 
+@dataclass(frozen=True)
+class Metrics:
+    test_accuracy: float
+    val_accuracy: float
+
+
 def write(folder, model: str, seed: int, cfg: Cfg, test: float, val: float) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     record = {
+        "experiment": folder.name,
         "model": model,
         "seed": seed,
         "config": asdict(cfg),
-        "metrics": {"test_accuracy": test, "val_accuracy": val},
+        "metrics": asdict(Metrics(test, val)),
+        "params": 10,
+        "vocab_size": 5,
+        "train_seconds": 1.0,
+        "epochs": 1,
+        "history": [],
     }
     (folder / f"{model}-seed{seed}.json").write_text(json.dumps(record))
 
@@ -33,7 +45,7 @@ def two(tmp_path, monkeypatch):
     """Experiment "one" registers a and b; experiment "two" registers c, whose setting is one's
     a."""
     monkeypatch.setenv(experiments.RESULTS_ENV, str(tmp_path))
-    task = types.SimpleNamespace(run=None)
+    task = types.SimpleNamespace(Config=Cfg, Metrics=Metrics, run=None)
     monkeypatch.setitem(
         experiments.EXPERIMENTS, "one", Experiment(task, {"a": Cfg(), "b": Cfg(width=2)}, ())
     )

@@ -31,24 +31,24 @@ def test_metrics_against_hand_counts():
 
 def test_same_seed_same_numbers():
     a, b = sentiment.run(TINY, progress=False), sentiment.run(TINY, progress=False)
-    assert a["metrics"] == b["metrics"]
-    assert [h["train_loss"] for h in a["history"]] == [h["train_loss"] for h in b["history"]]
+    assert a.metrics == b.metrics
+    assert [h["train_loss"] for h in a.history] == [h["train_loss"] for h in b.history]
     c = sentiment.run(replace(TINY, seed=1), progress=False)
-    assert c["history"][0]["train_loss"] != a["history"][0]["train_loss"]
+    assert c.history[0]["train_loss"] != a.history[0]["train_loss"]
 
 
 def test_training_lowers_the_loss_and_keeps_the_best_epoch():
     result = sentiment.run(replace(TINY, epochs=3, lr=5e-3, patience=3), progress=False)
-    losses = [h["train_loss"] for h in result["history"]]
+    losses = [h["train_loss"] for h in result.history]
     assert losses[-1] < losses[0]
-    best = max(h["val_score"] for h in result["history"])
-    assert result["metrics"]["val_accuracy"] == pytest.approx(best)
+    best = max(h["val_score"] for h in result.history)
+    assert result.metrics.val_accuracy == pytest.approx(best)
 
 
 def test_checkpoint_round_trip(tmp_path):
     result = sentiment.run(replace(TINY, epochs=1), progress=False)
-    model = result["model"]
-    save_checkpoint(tmp_path / "m.pt", model, TINY, vocab=result["vocab"].itos)
+    model = result.model
+    save_checkpoint(tmp_path / "m.pt", model, TINY, vocab=result.vocab.itos)
     saved = load_checkpoint(tmp_path / "m.pt")
     rebuilt = sentiment.build_model(Config(**saved["config"]), len(saved["vocab"]))
     rebuilt.load_state_dict(saved["model"])
@@ -146,7 +146,7 @@ def test_run_variants_and_summary_rows():
     )
     rows = sentiment.summary_rows(results)
     assert [r["모델"] for r in rows] == ["rnn", "gru"]
-    assert rows[1]["파라미터 수"] == results["gru"]["params"] > results["rnn"]["params"]
+    assert rows[1]["파라미터 수"] == results["gru"].params > results["rnn"].params
 
 
 # Learning-rate schedules and gradient-norm tracking (training dynamics,
@@ -188,25 +188,23 @@ def test_unknown_schedule_is_a_clear_error():
 def test_default_schedule_is_constant_and_unchanged():
     default = sentiment.run(replace(TINY, warmup_steps=5), progress=False)
     explicit = sentiment.run(replace(TINY, warmup_steps=5, schedule="constant"), progress=False)
-    assert [h["train_loss"] for h in default["history"]] == [
-        h["train_loss"] for h in explicit["history"]
-    ]
-    assert "grad_norms" not in default["history"][0]  # recorded only when asked
+    assert [h["train_loss"] for h in default.history] == [h["train_loss"] for h in explicit.history]
+    assert "grad_norms" not in default.history[0]  # recorded only when asked
     cosine = sentiment.run(replace(TINY, warmup_steps=5, schedule="cosine"), progress=False)
-    assert cosine["history"][0]["train_loss"] != default["history"][0]["train_loss"]
+    assert cosine.history[0]["train_loss"] != default.history[0]["train_loss"]
 
 
 def test_grad_norms_one_per_step_before_clipping():
     cfg = replace(TINY, epochs=2, patience=5, cell="rnn", track_grad_norm=True)
     unclipped = sentiment.run(replace(cfg, clip=None), progress=False)
-    steps = len(unclipped["data"].train)
-    assert [len(h["grad_norms"]) for h in unclipped["history"]] == [steps, steps]
-    assert all(n > 0 for h in unclipped["history"] for n in h["grad_norms"])
+    steps = len(unclipped.data.train)
+    assert [len(h["grad_norms"]) for h in unclipped.history] == [steps, steps]
+    assert all(n > 0 for h in unclipped.history for n in h["grad_norms"])
     clip = 1e-3  # far below the gradient norms: every step is clipped
     clipped = sentiment.run(replace(cfg, clip=clip), progress=False)
-    first = clipped["history"][0]["grad_norms"]
+    first = clipped.history[0]["grad_norms"]
     # same model, same batch
-    assert first[0] == pytest.approx(unclipped["history"][0]["grad_norms"][0])
+    assert first[0] == pytest.approx(unclipped.history[0]["grad_norms"][0])
     assert min(first) > clip  # the recorded norm is the one before clipping
 
 
@@ -225,18 +223,17 @@ def test_callbacks_see_every_step_and_epoch_and_change_nothing():
     plain = sentiment.run(cfg, progress=False)
     steps, epochs = StepLog(), EpochLog()
     watched = sentiment.run(cfg, progress=False, callbacks=[steps, epochs])
-    assert watched["metrics"] == plain["metrics"]
-    assert watched["history"] == [
-        {**h, "train_seconds": w["train_seconds"]}
-        for h, w in zip(plain["history"], watched["history"])
+    assert watched.metrics == plain.metrics
+    assert watched.history == [
+        {**h, "train_seconds": w["train_seconds"]} for h, w in zip(plain.history, watched.history)
     ]
-    per_epoch = len(watched["data"].train)
+    per_epoch = len(watched.data.train)
     assert [s.step for s in steps.steps] == list(range(2 * per_epoch))
     assert [s.epoch for s in steps.steps] == [1] * per_epoch + [2] * per_epoch
-    norms = [n for h in plain["history"] for n in h["grad_norms"]]
+    norms = [n for h in plain.history for n in h["grad_norms"]]
     assert [s.grad_norm for s in steps.steps] == norms
     assert steps.steps[0].lr == pytest.approx(cfg.lr / 3) and steps.steps[-1].lr < steps.steps[3].lr
     first_epoch = [s.loss for s in steps.steps[:per_epoch]]
-    assert plain["history"][0]["train_loss"] == pytest.approx(sum(first_epoch) / per_epoch)
+    assert plain.history[0]["train_loss"] == pytest.approx(sum(first_epoch) / per_epoch)
     assert [r["epoch"] for r in epochs.records] == [1, 2]
-    assert epochs.records[1]["val_score"] == watched["history"][1]["val_score"]
+    assert epochs.records[1]["val_score"] == watched.history[1]["val_score"]

@@ -26,17 +26,26 @@ PAIRS = [
     ("나는 학생이다.", "I am a student."),
     ("톰은 학교에 가지 않았다.", "Tom didn't go to school."),
 ]
-TRANSLATOR_METRICS = {
-    "test_bleu": 9.5,
-    "val_bleu": 11.0,
-    "selected_beam": 4,
-    "selected_alpha": 1.0,
-    "test_bleu_selected": 10.25,
-}
+TRANSLATOR_METRICS = asdict(
+    translation.Metrics(
+        test_bleu=9.5,
+        val_bleu=11.0,
+        test_bleu_by_length={},
+        val_bleu_by_beam={},
+        test_bleu_by_beam={},
+        selected_beam=4,
+        selected_alpha=1.0,
+        test_bleu_selected=10.25,
+    )
+)
+
+
+def classifier_metrics(test_accuracy: float, val_accuracy: float) -> dict:
+    return asdict(sentiment.Metrics(test_accuracy, 0.5, val_accuracy, [[1, 0], [0, 1]]))
 
 
 def write_result(model: BookModel, metrics: dict, train_seconds: float = 600.0) -> None:
-    """A results JSON as the runner writes it, with the fields the CLI reads."""
+    """A results JSON as the runner writes it (the measurements the CLI does not read made up)."""
     path = model.result_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {
@@ -46,7 +55,11 @@ def write_result(model: BookModel, metrics: dict, train_seconds: float = 600.0) 
         "seed": model.seed,
         "config": asdict(model.config()),
         "metrics": metrics,
+        "params": 1_000,
+        "vocab_size": 100,
         "train_seconds": train_seconds,
+        "epochs": 1,
+        "history": [],
     }
     path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
 
@@ -57,7 +70,7 @@ def ship_classifier(name: str, val_accuracy: float) -> None:
     cfg = replace(model.config(), embed_dim=8, hidden_size=8)
     vocab = Vocab.build(SyllableTokenizer()(r) for r in REVIEWS)
     torch.manual_seed(0)
-    metrics = {"test_accuracy": val_accuracy - 0.01, "val_accuracy": val_accuracy}
+    metrics = classifier_metrics(val_accuracy - 0.01, val_accuracy)
     net = sentiment.build_model(cfg, len(vocab))
     sentiment.save_classifier(model.shipped_path(), net, cfg, vocab, SyllableTokenizer(), metrics)
     write_result(model, metrics)
@@ -89,6 +102,6 @@ def ship_book(root: Path, mp: pytest.MonkeyPatch) -> Path:
     mp.setenv("PROBING_RNNS_CACHE", str(root / "cache"))
     for name, val_accuracy in SHIPPED.items():
         ship_classifier(name, val_accuracy)
-    write_result(book_models.named("lstm"), {"test_accuracy": 0.85, "val_accuracy": 0.85}, 1_200.0)
+    write_result(book_models.named("lstm"), classifier_metrics(0.85, 0.85), 1_200.0)
     ship_translator()
     return root / "results"
