@@ -21,7 +21,6 @@ PREDATE_RUNNER = {
     "nsmc-probes",
     "nsmc-schedules",
     "nsmc-tokenizers",
-    "lm-bptt",
 }
 
 STORED = [name for name in experiments.EXPERIMENTS if (experiments.results_dir() / name).is_dir()]
