@@ -84,9 +84,9 @@ class BookModel:
 
 
 SENTIMENT = (
-    BookModel("rnn", "nsmc-cells", "rnn", "RNN, 마지막 상태 (6장)"),
-    BookModel("lstm", "nsmc-cells", "lstm", "LSTM, 마지막 상태 (6장)"),
-    BookModel("gru", "nsmc-cells", "gru", "GRU, 마지막 상태 (6장)"),
+    BookModel("rnn", "nsmc-cells", "rnn", "RNN, 최종 상태 (6장)"),
+    BookModel("lstm", "nsmc-cells", "lstm", "LSTM, 최종 상태 (6장)"),
+    BookModel("gru", "nsmc-cells", "gru", "GRU, 최종 상태 (6장)"),
     BookModel("bilstm", "nsmc-cells", "bilstm", "양방향 LSTM (6장)"),
     BookModel("bigru", "nsmc-cells", "bigru", "양방향 GRU (6장)"),
     BookModel(
