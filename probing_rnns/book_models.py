@@ -32,7 +32,8 @@ NO_MODELS = (
     "받을 곳과 `probing-rnns train --full --model <이름>` 명령을 보여 줍니다."
 )
 MAX_CHARS = 20_000  # longer input is refused; the models read the first max_len tokens anyway
-TRANSLATION_EXPERIMENT = "tatoeba-attention"
+TRANSLATION_EXPERIMENT = "tatoeba-attention"  # chapter 9: GRU encoder–decoders
+TRANSFORMER_EXPERIMENT = "tatoeba-transformer"  # chapter 20
 
 
 @dataclass(frozen=True)
@@ -99,19 +100,39 @@ SENTIMENT = (
 )
 
 
+def translator_candidates() -> dict[tuple[str, str], str]:
+    """The translators the book trains at full scale, (experiment, variant) → what each is: the
+    recurrent ones of chapter 9 and the Transformer of chapter 20 (tatoeba-transformer's gru-concat
+    repeats tatoeba-attention's concat, so it is not a candidate of its own)."""
+    recurrent = experiments.EXPERIMENTS[TRANSLATION_EXPERIMENT].variants
+    return {
+        **{
+            (TRANSLATION_EXPERIMENT, v): f"양방향 GRU 인코더–디코더, {v} 어텐션 (9장)"
+            for v in recurrent
+        },
+        (TRANSFORMER_EXPERIMENT, "transformer"): "트랜스포머 인코더–디코더 (20장)",
+    }
+
+
 def translator() -> BookModel:
-    """The translator the book would pick: the best mean validation BLEU of tatoeba-attention."""
-    try:
-        means = experiments.validation_means(TRANSLATION_EXPERIMENT, "val_bleu")
-    except FileNotFoundError:
+    """The translator the book would pick: the best mean validation BLEU (greedy) among
+    `translator_candidates` that have results."""
+    means = {}
+    for experiment in dict.fromkeys(e for e, _ in translator_candidates()):
+        try:
+            scores = experiments.validation_means(experiment, "val_bleu")
+        except FileNotFoundError:  # an experiment not run (yet): not a candidate
+            continue
+        means |= {(experiment, v): m for v, m in scores.items()}
+    candidates = {key: means[key] for key in translator_candidates() if key in means}
+    if not candidates:
         raise FileNotFoundError(
             f"{TRANSLATION_EXPERIMENT}의 결과 파일이 없어 책의 번역기를 정할 수 "
             "없습니다(results/ 폴더가 있는 저장소에서 실행하세요)."
-        ) from None
-    best = max(means, key=means.get)
-    return BookModel(
-        "translator", TRANSLATION_EXPERIMENT, best, f"양방향 GRU 인코더–디코더, {best} 어텐션 (9장)"
-    )
+        )
+    experiment, variant = max(candidates, key=candidates.get)
+    about = translator_candidates()[experiment, variant]
+    return BookModel("translator", experiment, variant, about)
 
 
 def named(name: str) -> BookModel:

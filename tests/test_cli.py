@@ -108,6 +108,24 @@ def test_translate_reads_decomposed_hangul_as_composed(book, capsys):
 
 
 @pytest.mark.parametrize(
+    "transformer_val_bleu, picked", [(12.0, "tatoeba-transformer"), (10.0, "tatoeba-attention")]
+)
+def test_the_translator_is_the_best_on_validation_of_the_grus_and_the_transformer(
+    tmp_path, capsys, transformer_val_bleu, picked
+):
+    mp = pytest.MonkeyPatch()
+    ship_book(tmp_path, mp)  # chapter 9's "dot", validation BLEU 11
+    ship_translator("transformer", True, book_models.TRANSFORMER_EXPERIMENT, transformer_val_bleu)
+    try:
+        assert book_models.translator().experiment == picked
+        code, out, _ = run(capsys, "translate", "나는 학생이다.")
+        assert code == 0 and f"{picked} 시드 0" in out.splitlines()[0]
+        assert ("트랜스포머" in out.splitlines()[0]) == (picked == "tatoeba-transformer")
+    finally:
+        mp.undo()
+
+
+@pytest.mark.parametrize(
     "args, message",
     [
         (["  "], "문장을 입력하세요"),

@@ -76,11 +76,16 @@ def ship_classifier(name: str, val_accuracy: float) -> None:
     write_result(model, metrics)
 
 
-def ship_translator(variant: str = "dot", model_file: bool = True) -> None:
-    """The results JSON of one tatoeba-attention variant (so the book's translator is it) and, with
-    `model_file`, a small untrained translator of that kind reading syllables."""
-    model = BookModel("translator", book_models.TRANSLATION_EXPERIMENT, variant, "")
-    write_result(model, TRANSLATOR_METRICS)
+def ship_translator(
+    variant: str = "dot",
+    model_file: bool = True,
+    experiment: str = book_models.TRANSLATION_EXPERIMENT,
+    val_bleu: float = TRANSLATOR_METRICS["val_bleu"],
+) -> None:
+    """The results JSON of one translator variant (tatoeba-attention's unless `experiment` says
+    otherwise) and, with `model_file`, a small untrained translator of that kind reading syllables."""
+    model = BookModel("translator", experiment, variant, "")
+    write_result(model, {**TRANSLATOR_METRICS, "val_bleu": val_bleu})
     if not model_file:
         return
     cfg = replace(model.config(), src_tokenizer="syllable", embed_dim=8, hidden_size=8)
