@@ -83,7 +83,8 @@ def ship_translator(
     val_bleu: float = TRANSLATOR_METRICS["val_bleu"],
 ) -> None:
     """The results JSON of one translator variant (tatoeba-attention's unless `experiment` says
-    otherwise) and, with `model_file`, a small untrained translator of that kind reading syllables."""
+    otherwise) and, with `model_file`, a small untrained translator of that kind reading
+    syllables."""
     model = BookModel("translator", experiment, variant, "")
     write_result(model, {**TRANSLATOR_METRICS, "val_bleu": val_bleu})
     if not model_file:
