@@ -1,5 +1,5 @@
-"""Tokenizers: syllables (음절), Okt morphemes (형태소) and learned subwords (서브워드) for Korean,
-words for English; an on-disk cache for slow ones. Every tokenizer normalises its text
+"""Tokenizers: syllables (음절), jamo (자모), Okt morphemes (형태소) and learned subwords (서브워드)
+for Korean, words for English; an on-disk cache for slow ones. Every tokenizer normalises its text
 (`normalize_text`)."""
 
 from __future__ import annotations
@@ -71,6 +71,61 @@ class SyllableTokenizer:
 
     def detokenize(self, tokens: Sequence[str]) -> str:
         return "".join(tokens).replace(SPACE, " ")
+
+
+# Hangul syllables U+AC00–U+D7A3 are numbered (initial × 21 + medial) × 28 + final: 19 initial
+# consonants, 21 medial vowels, 27 final consonants or none (final 0).
+HANGUL_BASE, INITIALS, MEDIALS, FINALS = 0xAC00, 19, 21, 28
+# the first conjoining jamo of each kind; final k (1–27) is U+11A7 + k
+INITIAL_BASE, MEDIAL_BASE, FINAL_BASE = 0x1100, 0x1161, 0x11A7
+
+
+def syllable_jamo(syllable: str) -> str:
+    """A Hangul syllable's conjoining jamo: initial, medial and, if it has one, final consonant.
+
+    >>> [hex(ord(j)) for j in syllable_jamo("값")]
+    ['0x1100', '0x1161', '0x11b9']
+    """
+    initial, rest = divmod(ord(syllable) - HANGUL_BASE, MEDIALS * FINALS)
+    medial, final = divmod(rest, FINALS)
+    return (
+        chr(INITIAL_BASE + initial)
+        + chr(MEDIAL_BASE + medial)
+        + (chr(FINAL_BASE + final) if final else "")
+    )
+
+
+@cache
+def _jamo_table() -> dict[int, str]:
+    """Every Hangul syllable → its jamo, as a `str.translate` table."""
+    first, last = HANGUL_BASE, HANGUL_BASE + INITIALS * MEDIALS * FINALS
+    return {code: syllable_jamo(chr(code)) for code in range(first, last)}
+
+
+class JamoTokenizer:
+    """Every Hangul syllable becomes its jamo (자모 분해), every other character stays one token;
+    runs of whitespace become one `▁`, as in SyllableTokenizer.
+
+    The jamo are Unicode's conjoining jamo, whose initials (U+1100–), medials (U+1161–) and finals
+    (U+11A8–) are disjoint: a syllable without a final consonant simply has no final token, where
+    each syllable ends is never in doubt, and an initial ㄱ is another token than a final ㄱ.
+    Compatibility jamo typed on their own, as NSMC's "ㅋㅋ" (U+314B), are not syllables and pass
+    through unchanged: ㅋ is another token than the initial of 크. `detokenize` recomposes with NFC,
+    whose Hangul composition is the same arithmetic backwards; the text was NFC before, so the
+    round trip gives it back exactly (whitespace collapsed, as for syllables).
+
+    >>> JamoTokenizer()("가 값") == ["\u1100", "\u1161", SPACE, "\u1100", "\u1161", "\u11b9"]
+    True
+    """
+
+    name = "jamo"
+    cache_on_disk = False
+
+    def __call__(self, text: str) -> list[str]:
+        return list(SPACE.join(normalize_text(text).split()).translate(_jamo_table()))
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        return unicodedata.normalize("NFC", "".join(tokens).replace(SPACE, " "))
 
 
 class OktTokenizer:
@@ -226,8 +281,8 @@ class EnglishTokenizer:
 
 
 def get_tokenizer(name: str, train_texts: Sequence[str] | None = None) -> Tokenizer:
-    """ "syllable", "english", "okt" with optional "-norm" / "-stem" (e.g. "okt-norm-stem"), or a
-    subword model "bpe" / "unigram" with optional "-<vocab size>" (e.g. "bpe-4000"), trained on
+    """ "syllable", "jamo", "english", "okt" with optional "-norm" / "-stem" (e.g. "okt-norm-stem"),
+    or a subword model "bpe" / "unigram" with optional "-<vocab size>" (e.g. "bpe-4000"), trained on
     `train_texts`."""
     subword = _SUBWORD_NAME.fullmatch(name)
     if subword:
@@ -244,11 +299,13 @@ def get_tokenizer(name: str, train_texts: Sequence[str] | None = None) -> Tokeni
         return SyllableTokenizer()
     if name == "english":
         return EnglishTokenizer()
+    if name == "jamo":
+        return JamoTokenizer()
     if name in ("okt", "okt-norm", "okt-stem", "okt-norm-stem"):
         return OktTokenizer(norm="norm" in name, stem="stem" in name)
     raise ValueError(
         f"unknown tokenizer {name!r}: "
-        "use 'syllable', 'english', 'okt[-norm][-stem]' or 'bpe|unigram[-size]'"
+        "use 'syllable', 'jamo', 'english', 'okt[-norm][-stem]' or 'bpe|unigram[-size]'"
     )
 
 

@@ -2,10 +2,11 @@ import unicodedata
 
 import pytest
 
-from probing_rnns import tokenizers
+from probing_rnns import data, tokenizers
 from probing_rnns.tokenizers import (
     SPACE,
     EnglishTokenizer,
+    JamoTokenizer,
     OktTokenizer,
     SubwordTokenizer,
     SyllableTokenizer,
@@ -31,6 +32,50 @@ def test_syllables_keep_word_boundaries():
 def test_syllables_round_trip(text):
     tok = SyllableTokenizer()
     assert tok.detokenize(tok(text)) == text
+
+
+@pytest.mark.parametrize(
+    "word, jamo",
+    [
+        ("값", "\u1100\u1161\u11b9"),  # ㄱ ㅏ ㅄ
+        ("한국어", "\u1112\u1161\u11ab\u1100\u116e\u11a8\u110b\u1165"),  # ㅎㅏㄴ ㄱㅜㄱ ㅇㅓ
+        ("않았다", "\u110b\u1161\u11ad\u110b\u1161\u11bb\u1103\u1161"),  # ㅇㅏㄶ ㅇㅏㅆ ㄷㅏ
+    ],
+)
+def test_jamo_of_words(word, jamo):
+    assert JamoTokenizer()(word) == list(jamo)
+    assert JamoTokenizer().detokenize(list(jamo)) == word
+
+
+def test_every_syllable_splits_into_its_canonical_decomposition():
+    """Unicode's own decomposition (NFD) of all 11,172 syllables is the reference."""
+    tok = JamoTokenizer()
+    syllables = [chr(c) for c in range(0xAC00, 0xD7A4)]
+    assert all(tok(s) == list(unicodedata.normalize("NFD", s)) for s in syllables)
+    assert len(syllables) == 11_172 and tok("가") == ["\u1100", "\u1161"]  # no final: no token
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "Good movie 👍 10/10", "ㅋㅋㅋ ㅠㅠ", "漢字 ①"])
+def test_jamo_leave_every_other_character_as_syllables_do(text):
+    """No Hangul syllable: jamo tokens are syllable tokens (compatibility jamo included)."""
+    assert JamoTokenizer()(text) == SyllableTokenizer()(text)
+
+
+def test_jamo_round_trip_over_nsmc_reviews():
+    tok, syllables = JamoTokenizer(), SyllableTokenizer()
+    texts = [r.text for r in data.subsample(data.load_nsmc("test"), 500, seed=0)]
+    for text in texts:
+        tokens = tok(text)
+        assert tok.detokenize(tokens) == syllables.detokenize(syllables(text))
+        assert tok.detokenize(tokens) == " ".join(normalize_text(text).split())
+    assert sum(map(len, map(tok, texts))) > 1.5 * sum(map(len, map(syllables, texts)))
+
+
+def test_jamo_tokenizer_is_saved_and_loaded_by_name():
+    tok = tokenizers.get_tokenizer("jamo")
+    saved = tokenizers.saved_tokenizer(tok)
+    assert saved == {"name": "jamo", "model": None}
+    assert tokenizers.load_tokenizer(saved)(REVIEW) == JamoTokenizer()(REVIEW)
 
 
 @pytest.fixture(scope="module")
@@ -158,10 +203,10 @@ def test_normalize_text_composes_hangul_and_drops_invisible_characters():
 
 
 def korean_tokenizers(okt, subword):
-    return {"syllable": SyllableTokenizer(), "okt": okt, "bpe": subword[0]}
+    return {"syllable": SyllableTokenizer(), "jamo": JamoTokenizer(), "okt": okt, "bpe": subword[0]}
 
 
-@pytest.mark.parametrize("name", ["syllable", "okt", "bpe"])
+@pytest.mark.parametrize("name", ["syllable", "jamo", "okt", "bpe"])
 def test_decomposed_hangul_tokenizes_like_composed_hangul(okt, subword, name):
     tok = korean_tokenizers(okt, subword)[name]
     decomposed = unicodedata.normalize("NFD", REVIEW)
@@ -169,7 +214,7 @@ def test_decomposed_hangul_tokenizes_like_composed_hangul(okt, subword, name):
     assert tok(decomposed) == tok(REVIEW)
 
 
-@pytest.mark.parametrize("name", ["syllable", "okt", "bpe"])
+@pytest.mark.parametrize("name", ["syllable", "jamo", "okt", "bpe"])
 @pytest.mark.parametrize("mark", INVISIBLE)
 def test_an_invisible_character_adds_no_token(okt, subword, name, mark):
     tok = korean_tokenizers(okt, subword)[name]
