@@ -154,6 +154,14 @@ def make_loader(
     return _loader(list(zip(encoded, labels)), lengths, batch_size, shuffle, seed, bucket, collate)
 
 
+def loader_order(loader: DataLoader) -> list[int]:
+    """The dataset index of every example, in the order one pass of `loader` yields them.
+
+    Loaders that do not shuffle (validation, test) give the same order every pass; with buckets it
+    is by length, so two tokenizers order the same reviews differently."""
+    return [index for batch in loader.batch_sampler for index in batch]
+
+
 def make_pair_loader(
     src: Sequence[Sequence[int]],
     tgt: Sequence[Sequence[int]],

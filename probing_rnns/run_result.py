@@ -10,6 +10,7 @@ each task's subclass adds the live objects the chapters read (vocabulary, data, 
 from __future__ import annotations
 
 import json
+import types
 import typing
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -23,6 +24,26 @@ def as_json(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False))
 
 
+def hint_options(hint: Any) -> tuple[Any, ...]:
+    """The types a field's type hint allows: (int, NoneType) for `int | None`, (hint,) otherwise."""
+    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    return typing.get_args(hint) if union else (hint,)
+
+
+def declares_tuple(hint: Any) -> bool:
+    """Whether a field's type hint allows a tuple (`tuple[int, ...]`, `tuple[str, ...] | None`)."""
+    return any(typing.get_origin(option) is tuple for option in hint_options(hint))
+
+
+def with_tuples(hints: dict[str, Any], stored: dict) -> dict:
+    """`stored` with a tuple again wherever its field's hint declares one (JSON turns tuples to
+    lists); lists declared as lists stay lists."""
+    return {
+        k: tuple(v) if isinstance(v, list) and declares_tuple(hints[k]) else v
+        for k, v in stored.items()
+    }
+
+
 def config_from_dict(config_class: type, stored: dict) -> Any:
     """A stored config (JSON) as the task's Config; fields added since it was stored take their
     defaults, which keep the old behaviour. Unknown fields are an error."""
@@ -30,16 +51,14 @@ def config_from_dict(config_class: type, stored: dict) -> Any:
     unknown = set(stored) - set(hints)
     if unknown:
         raise ValueError(f"{config_class.__qualname__} has no fields {sorted(unknown)}")
-    # JSON turns tuples to lists
-    as_tuples = {k: tuple(v) for k, v in stored.items() if isinstance(v, list)}
-    return config_class(**{**stored, **as_tuples})
+    return config_class(**with_tuples(hints, stored))
 
 
 def metrics_from_dict(metrics_class: type, stored: dict) -> Any:
     """Stored metrics (JSON) as the task's Metrics; metrics added since it was stored read as their
     defaults (None), metrics the task no longer measures are left out."""
-    names = {f.name for f in fields(metrics_class)}
-    return metrics_class(**{k: v for k, v in stored.items() if k in names})
+    hints = typing.get_type_hints(metrics_class)
+    return metrics_class(**with_tuples(hints, {k: v for k, v in stored.items() if k in hints}))
 
 
 # what a run measured: the part of its results file that `RunResult.to_json` writes

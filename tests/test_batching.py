@@ -3,7 +3,7 @@ import random
 import pytest
 import torch
 
-from probing_rnns.batching import make_loader, pad_batch
+from probing_rnns.batching import loader_order, make_loader, pad_batch
 
 SEQS = [[5, 6, 7], [8], [9, 10]]
 
@@ -83,3 +83,12 @@ def test_bucket_sampler_makes_equal_length_batches_and_covers_everything():
     assert lengths(0) == lengths(0) and lengths(0) != lengths(1)
     first, second = ([b.lengths.tolist() for b in loader] for _ in range(2))
     assert first != second  # a new order every epoch
+
+
+@pytest.mark.parametrize("bucket", [True, False])
+def test_loader_order_is_the_order_examples_come_in(bucket):
+    """The labels are the examples' indices, so the batches themselves are the reference."""
+    encoded = [[1] * n for n in (3, 1, 2, 3, 1, 5, 2)]
+    loader = make_loader(encoded, list(range(7)), 2, bucket=bucket)
+    assert loader_order(loader) == [i for b in loader for i in b.labels.tolist()]
+    assert loader_order(loader) == ([1, 4, 2, 6, 0, 3, 5] if bucket else list(range(7)))
