@@ -102,8 +102,7 @@ SENTIMENT = (
 
 def translator_candidates() -> dict[tuple[str, str], str]:
     """The translators the book trains at full scale, (experiment, variant) → what each is: the
-    recurrent ones of chapter 9 and the Transformer of chapter 20 (tatoeba-transformer's gru-concat
-    repeats tatoeba-attention's concat, so it is not a candidate of its own)."""
+    recurrent ones of chapter 9 and the Transformer of chapter 20."""
     recurrent = experiments.EXPERIMENTS[TRANSLATION_EXPERIMENT].variants
     return {
         **{

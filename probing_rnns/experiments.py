@@ -261,15 +261,14 @@ EXPERIMENTS: dict[str, Experiment] = {
         },
         ("test_accuracy", "test_f1"),
     ),
-    # Ch. 20, translation: the book's best recurrent translator (GRU + concat attention) vs a
-    # Transformer, same data, epochs, optimiser and decoding (beam and α chosen on validation).
+    # Ch. 20, translation: a Transformer against the book's best recurrent translator,
+    # tatoeba-attention's "concat" (GRU + concat attention), with the same data, epochs, optimiser
+    # and decoding (beam and α chosen on validation). Only `cell` differs from that config (and
+    # `attention`, which the Transformer does not read: its cross-attention is scaled dot-product).
     "tatoeba-transformer": Experiment(
         translation,
-        {
-            "gru-concat": replace(ATTENTION, attention="concat"),
-            "transformer": replace(ATTENTION, cell="transformer"),
-        },
-        ("test_bleu",),
+        {"transformer": replace(ATTENTION, cell="transformer")},
+        ("test_bleu", "test_bleu_selected"),
     ),
     "tatoeba-attention": Experiment(
         translation,
