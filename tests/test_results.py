@@ -18,7 +18,6 @@ from probing_rnns.run_result import MEASURED, StoredResult
 PREDATE_RUNNER = {
     "nsmc-padding",
     "nsmc-probes",
-    "nsmc-schedules",
     "nsmc-tokenizers",
 }
 
