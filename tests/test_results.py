@@ -18,7 +18,6 @@ from probing_rnns.run_result import MEASURED, StoredResult
 PREDATE_RUNNER = {
     "nsmc-padding",
     "nsmc-probes",
-    "nsmc-tokenizers",
 }
 
 STORED = [name for name in experiments.EXPERIMENTS if (experiments.results_dir() / name).is_dir()]
