@@ -17,7 +17,6 @@ from probing_rnns.run_result import MEASURED, StoredResult
 # that this list only shrinks.
 PREDATE_RUNNER = {
     "nsmc-padding",
-    "nsmc-probes",
 }
 
 STORED = [name for name in experiments.EXPERIMENTS if (experiments.results_dir() / name).is_dir()]
