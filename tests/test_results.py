@@ -10,15 +10,6 @@ import pytest
 from probing_rnns import experiments
 from probing_rnns.run_result import MEASURED, StoredResult
 
-# Experiments whose stored runs predate the runner that records how a run can be reproduced (the
-# thread count, data checksums, uncommitted changes): the re-run at one commit has not reached them
-# yet, so they may mix commits and disagree with the same setting elsewhere (older runs also read
-# NSMC before its text was normalised). The tests below fail when one of them has been re-run, so
-# that this list only shrinks.
-PREDATE_RUNNER = {
-    "nsmc-padding",
-}
-
 STORED = [name for name in experiments.EXPERIMENTS if (experiments.results_dir() / name).is_dir()]
 
 
@@ -33,11 +24,6 @@ def test_every_stored_result_is_its_experiments_config(experiment):
 @pytest.mark.parametrize("experiment", STORED)
 def test_each_experiment_comes_from_one_commit(experiment):
     runs = experiments.load_results(experiment)
-    if experiment in PREDATE_RUNNER:
-        assert any(r.threads is None for r in runs), (
-            f"{experiment} has been re-run by the current runner: take it off PREDATE_RUNNER"
-        )
-        return
     assert all(r.threads is not None for r in runs), f"{experiment}: runs of an older runner"
     commits = {r.git_commit for r in runs}
     assert len(commits) == 1, f"{experiment} holds runs of {len(commits)} commits: re-run it"
@@ -60,7 +46,7 @@ def test_one_setting_gives_one_number_everywhere():
         for records in seen.values()
         for a in records[:1]
         for b in records[1:]
-        if a.metrics != b.metrics and not {a.experiment, b.experiment} & PREDATE_RUNNER
+        if a.metrics != b.metrics
     ]
     assert not clashes, f"same setting, different numbers: {clashes}"
 
