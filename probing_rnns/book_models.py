@@ -8,6 +8,8 @@ Each model is one run of the experiment runner (an experiment, a variant, seed 0
    which trains the runner's config (default cache: ~/.cache/probing_rnns).
 
 A shipped model reports the measurements of its results JSON; one trained here, those of its run.
+A sentiment model is one classifier or an ensemble of them (`SentimentModel`); the ensemble is not
+shipped (its four members would take the repository past its 20 MB of models).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from probing_rnns import experiments, sentiment, translation
+from probing_rnns import ensemble, experiments, sentiment, translation
+from probing_rnns.ensemble import SavedEnsemble
 from probing_rnns.explain import EMPTY_REVIEW
 from probing_rnns.run_result import StoredResult
 from probing_rnns.sentiment import SavedClassifier, TextPrediction
@@ -45,6 +48,7 @@ class BookModel:
     variant: str
     about: str  # one line in Korean: what the model is and which chapter measured it
     seed: int = SEED
+    shipped: bool = True  # False: the repository holds no file of it; `train --full` makes one
 
     def config(self) -> Any:
         """The runner's config of this run (`experiments.EXPERIMENTS`), with its seed."""
@@ -73,10 +77,16 @@ class BookModel:
         minutes = self.expected_minutes()
         cost = f" (CPU 한 스레드로 약 {minutes:.0f}분)" if minutes is not None else ""
         return (
-            f"{self.name} 모델 파일이 없습니다: {self.shipped_path()}. "
+            f"{self.name} 모델 파일이 없습니다: {self.expected_path()}. "
             f"`probing-rnns train --full --model {self.name}`로 "
             f"책과 같은 설정으로 학습하세요{cost}."
         )
+
+    def expected_path(self) -> str:
+        """Where the model's file should be: in the repository, or in the cache if not shipped."""
+        if self.shipped:
+            return str(self.shipped_path())
+        return f"{self.trained_path()} (저장소에 싣지 않는 모델)"
 
     def expected_minutes(self) -> float | None:
         """How long the stored run trained, in minutes (the machine that stored it; one thread)."""
@@ -97,7 +107,30 @@ SENTIMENT = (
         "양방향 GRU + 최대 풀링 + 웜업·선형 감쇠, 5 에폭 (6장)",
     ),
     BookModel("attention", "nsmc-pooling", "attention", "LSTM + 어텐션 풀링 (13장)"),
+    BookModel(
+        "ensemble",
+        "nsmc-ensemble",
+        "views",
+        "서로 다른 입력(음절·형태소·BPE·자모)을 읽는 양방향 GRU 네 개의 앙상블 (21장)",
+        shipped=False,
+    ),
 )
+
+
+class SentimentModel(Protocol):
+    """What the command and the demo ask of a sentiment model: one classifier
+    (`sentiment.SavedClassifier`) or an ensemble of them (`ensemble.SavedEnsemble`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def metrics(self) -> dict: ...  # the run's measurements, e.g. "test_accuracy"
+
+    @property
+    def readers(self) -> tuple[SavedClassifier, ...]: ...  # the classifiers that read a review
+
+    def predict(self, text: str) -> TextPrediction: ...
 
 
 def translator_candidates() -> dict[tuple[str, str], str]:
@@ -150,12 +183,17 @@ def available_sentiment() -> list[BookModel]:
     return [m for m in SENTIMENT if m.path() is not None]
 
 
-def load_sentiment(model: BookModel) -> SavedClassifier:
-    """The classifier, with its stored results' measurements when it is the shipped one."""
+def load_sentiment(model: BookModel) -> SentimentModel:
+    """The classifier (or ensemble), with its stored results' measurements when it is the shipped
+    one."""
     path = model.path()
     if path is None:
         raise FileNotFoundError(model.missing_message())
-    saved = sentiment.load_classifier(path, model.name)
+    saved: SavedClassifier | SavedEnsemble
+    if experiments.EXPERIMENTS[model.experiment].task is ensemble:
+        saved = ensemble.load_ensemble(path, model.name)
+    else:
+        saved = sentiment.load_classifier(path, model.name)
     return replace(saved, metrics=measurements(model, path, saved.metrics))
 
 
@@ -174,7 +212,7 @@ def measurements(model: BookModel, path: Path, in_file: dict) -> dict:
     return asdict(stored.metrics) if shipped else in_file
 
 
-def best_of(models: list[SavedClassifier]) -> SavedClassifier:
+def best_of(models: list[SentimentModel]) -> SentimentModel:
     """The model the book would pick: the highest validation accuracy (chapter 6's rule)."""
     return max(models, key=lambda m: m.metrics.get("val_accuracy", 0.0))
 
@@ -201,12 +239,13 @@ def reads_nothing(tokens: list[str], vocab: Vocab) -> str | None:
     )
 
 
-def predict_review(model: SavedClassifier, text: str) -> TextPrediction:
-    """The model's prediction, after `check_text`; a review it cannot read at all is refused."""
+def predict_review(model: SentimentModel, text: str) -> TextPrediction:
+    """The model's prediction, after `check_text`; a review none of its readers can read at all is
+    refused."""
     check_text(text, EMPTY_REVIEW)
-    refusal = reads_nothing(model.tokenizer(text), model.vocab)
-    if refusal:
-        raise ValueError(refusal)
+    refusals = [reads_nothing(r.tokenizer(text), r.vocab) for r in model.readers]
+    if all(refusals):
+        raise ValueError(refusals[0])
     return model.predict(text)
 
 

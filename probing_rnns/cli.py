@@ -2,6 +2,7 @@
 
     probing-rnns predict "배우들 연기가 정말 좋았다"  # the book's best model (chosen on validation)
     probing-rnns predict "재미없지 않다" --model all  # every sentiment model, side by side
+    probing-rnns predict "지루했다" --model ensemble  # four views averaged (train it first)
     probing-rnns translate "나는 학생이다."           # greedy and beam search, with their scores
     probing-rnns models                               # the models, their files and scores
     probing-rnns train --full --model bilstm          # train one here with the runner's config
@@ -19,9 +20,8 @@ import time
 from dataclasses import asdict
 
 from probing_rnns import book_models, demo, experiments, explain
-from probing_rnns.book_models import BookModel, score_text
+from probing_rnns.book_models import BookModel, SentimentModel, score_text
 from probing_rnns.provenance import use_threads
-from probing_rnns.sentiment import SavedClassifier
 
 CHOICES = ("best", "all")  # besides the models' names
 
@@ -33,7 +33,7 @@ def describe(name: str, metrics: dict) -> str:
     return f"{name} — {model.about}, {model.experiment} 시드 {model.seed}, {score_text(metrics)}"
 
 
-def sentiment_models(choice: str) -> list[SavedClassifier]:
+def sentiment_models(choice: str) -> list[SentimentModel]:
     """The named model; "all": every model there is; "best": the best of them on validation."""
     if choice not in CHOICES:
         return [book_models.load_sentiment(book_models.named(choice))]

@@ -15,6 +15,7 @@ Input that cannot be answered gets status 400 (413 if too large, 404/405 for oth
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import asdict
 from http import HTTPStatus
@@ -24,9 +25,9 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from probing_rnns import book_models, explain
-from probing_rnns.book_models import MAX_BEAM, MAX_CHARS, score_text
+from probing_rnns.book_models import MAX_BEAM, MAX_CHARS, SentimentModel, score_text
+from probing_rnns.explain import Attribution
 from probing_rnns.highlight import highlight_tokens
-from probing_rnns.sentiment import SavedClassifier
 from probing_rnns.tokenizers import SPACE
 from probing_rnns.translation import SavedTranslator
 
@@ -36,6 +37,7 @@ METHODS = {
     "attention": "어텐션 풀링 가중치 (합 1)",
     "saliency": "기울기 × 입력 (파랑: 긍정 쪽, 빨강: 부정 쪽)",
 }
+PER_MEMBER = " — 구성원마다 자기 토큰에서"  # an ensemble's attributions: one line per member
 MALFORMED = '요청을 읽을 수 없습니다. {"text": "문장"} 형식의 JSON을 UTF-8로 보내 주세요.'
 
 
@@ -47,12 +49,39 @@ class BadRequest(ValueError):
         self.status = status
 
 
-def review_row(model: SavedClassifier, text: str) -> dict:
+def highlighted(why: Attribution) -> str:
+    """The tokens coloured by their values (signed ones: blue toward 긍정, red toward 부정)."""
+    shown = [t.replace(SPACE, " ") for t in why.tokens]
+    signed = why.method == "saliency"
+    return highlight_tokens(shown, why.values, title="{:+.3f}" if signed else "{:.3f}")
+
+
+def explanation(model: SentimentModel, text: str) -> dict:
+    """What drove the decision: each reader's attribution on its own tokens (an ensemble: one line
+    per member, headed by its name; a member's gradient is the ensemble's up to a positive
+    factor, since the ensemble averages the members' probabilities)."""
+    whys = [explain.explain_review(reader, text) for reader in model.readers]
+    methods = list(dict.fromkeys(why.method for why in whys))
+    method_text = ", ".join(METHODS[m] for m in methods)
+    lines = [highlighted(why) for why in whys]
+    if len(whys) > 1:
+        lines = [
+            f"<div><b>{html.escape(reader.name)}</b> {line}</div>"
+            for reader, line in zip(model.readers, lines)
+        ]
+        method_text += PER_MEMBER
+    return {
+        "method": "+".join(methods),
+        "method_text": method_text,
+        "tokens": [t for why in whys for t in why.tokens],
+        "values": [v for why in whys for v in why.values],
+        "highlight": "".join(lines),
+    }
+
+
+def review_row(model: SentimentModel, text: str) -> dict:
     """One model's prediction and what drove it, as the page shows them."""
     p = book_models.predict_review(model, text)
-    why = explain.explain_review(model, text)
-    signed = why.method == "saliency"
-    shown = [t.replace(SPACE, " ") for t in why.tokens]
     return {
         "model": model.name,
         "about": book_models.named(model.name).about,
@@ -64,15 +93,11 @@ def review_row(model: SavedClassifier, text: str) -> dict:
         "test_accuracy": model.metrics.get("test_accuracy"),
         "val_accuracy": model.metrics.get("val_accuracy"),
         "score": score_text(model.metrics),
-        "method": why.method,
-        "method_text": METHODS[why.method],
-        "tokens": why.tokens,
-        "values": why.values,
-        "highlight": highlight_tokens(shown, why.values, title="{:+.3f}" if signed else "{:.3f}"),
+        **explanation(model, text),
     }
 
 
-def compare(models: list[SavedClassifier], text: str) -> dict:
+def compare(models: list[SentimentModel], text: str) -> dict:
     """Every model's row for `text`, or {"error": a Korean message}."""
     try:
         book_models.check_text(text, explain.EMPTY_REVIEW)
@@ -126,7 +151,7 @@ def request_fields(body: bytes) -> tuple[str, int | None]:
     return request["text"], beam
 
 
-def page_config(classifiers: list[SavedClassifier], translator: SavedTranslator | None) -> dict:
+def page_config(classifiers: list[SentimentModel], translator: SavedTranslator | None) -> dict:
     """What the page shows before any request: the models, or how to get a missing translator."""
     return {
         "models": [
@@ -151,14 +176,14 @@ def page_config(classifiers: list[SavedClassifier], translator: SavedTranslator 
     }
 
 
-def render_page(classifiers: list[SavedClassifier], translator: SavedTranslator | None) -> bytes:
+def render_page(classifiers: list[SentimentModel], translator: SavedTranslator | None) -> bytes:
     config = json.dumps(page_config(classifiers, translator), ensure_ascii=False)
     config = config.replace("</", "<\\/")  # no "</script>" inside the page's script
     return PAGE.read_text(encoding="utf-8").replace("{{CONFIG}}", config).encode("utf-8")
 
 
 def make_server(
-    classifiers: list[SavedClassifier],
+    classifiers: list[SentimentModel],
     translator: SavedTranslator | None = None,
     port: int = 8000,
     host: str = "127.0.0.1",
@@ -223,7 +248,7 @@ def make_server(
 
 
 def serve(
-    classifiers: list[SavedClassifier], translator: SavedTranslator | None, port: int, host: str
+    classifiers: list[SentimentModel], translator: SavedTranslator | None, port: int, host: str
 ) -> None:
     try:
         server = make_server(classifiers, translator, port, host)

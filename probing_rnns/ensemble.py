@@ -2,13 +2,15 @@
 its own view (syllables, jamo, Okt morphemes, subwords) or the same view from its own seed, and
 their predicted class probabilities are averaged review by review.
 
-A task module for the experiment runner (`run_result.Task`): `run(cfg)` trains every member with
-`sentiment.run` and measures the average on validation and test.
+A task module for the experiment runner (`run_result.SavingTask`): `run(cfg)` trains every member
+with `sentiment.run` and measures the average on validation and test; `save_run` keeps every
+member's classifier in one file, which `load_ensemble` reads back to predict on new reviews.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
 from typing import Sequence, cast
 
 import torch
@@ -17,7 +19,9 @@ from torch.utils.data import DataLoader
 
 from probing_rnns import sentiment
 from probing_rnns.batching import loader_order
-from probing_rnns.run_result import RunResult
+from probing_rnns.run_result import RunResult, as_json, config_from_dict
+from probing_rnns.sentiment import SavedClassifier, TextPrediction
+from probing_rnns.training import load_checkpoint, write_checkpoint
 
 # member i of an ensemble of seed s trains with seed s + MEMBER_SEED_STRIDE * i: distinct for every
 # member of ensembles seeded below the stride, and member 0's seed is the ensemble's own
@@ -168,3 +172,54 @@ def run(cfg: Config, progress: bool = True) -> EnsembleRun:
         val=val,
         test=test,
     )
+
+
+def save_run(result: EnsembleRun, path: str | Path) -> None:
+    """What the experiment runner keeps of an ensemble run (`--save-model`): every member's
+    classifier (`sentiment.run_checkpoint`) in one file, with the ensemble's config and metrics."""
+    write_checkpoint(
+        path,
+        {
+            "config": asdict(result.config),
+            "metrics": as_json(asdict(result.metrics)),  # as its results file stores them
+            "members": [sentiment.run_checkpoint(m) for m in result.members],
+        },
+    )
+
+
+@dataclass(frozen=True)
+class SavedEnsemble:
+    """An ensemble saved by `save_run`: each member reads a review through its own tokenizer and
+    vocabulary, and the ensemble's answer is their average, as `EnsembleRun`'s."""
+
+    name: str
+    members: tuple[SavedClassifier, ...]  # in `views` order, named "<i>-<view>"
+    cfg: Config
+    metrics: dict  # the ensemble run's measurements, e.g. "test_accuracy", "val_accuracy"
+
+    @property
+    def readers(self) -> tuple[SavedClassifier, ...]:
+        """The classifiers that read a review for this model: the members."""
+        return self.members
+
+    def predict(self, text: str) -> TextPrediction:
+        """The members' mean positive probability (as `Aligned.probs`), their mean share of unknown
+        tokens, and whether any member cut the review."""
+        found = [m.predict(text) for m in self.members]
+        positive = torch.tensor([p.positive for p in found]).mean().item()  # (M,) → mean
+        unknown = sum(p.unknown_rate for p in found) / len(found)
+        truncated = any(p.truncated for p in found)
+        return TextPrediction(sentiment.label_of(positive), positive, unknown, truncated)
+
+
+def load_ensemble(
+    path: str | Path, name: str, device: str | torch.device = "auto"
+) -> SavedEnsemble:
+    """The ensemble `save_run` wrote to `path`, its members on `device`."""
+    saved = load_checkpoint(path)
+    cfg = config_from_dict(Config, saved["config"])
+    members = tuple(
+        sentiment.classifier_from(member, f"{i}-{view}", device)
+        for i, (view, member) in enumerate(zip(cfg.views, saved["members"]))
+    )
+    return SavedEnsemble(name, members, cfg, saved["metrics"])

@@ -27,10 +27,11 @@ from probing_rnns.tokenizers import (
 from probing_rnns.training import (
     Callback,
     TrainConfig,
+    checkpoint,
     fit,
     load_checkpoint,
-    save_checkpoint,
     set_seed,
+    write_checkpoint,
 )
 from probing_rnns.transformer import TransformerEncoder
 from probing_rnns.vocab import Vocab
@@ -219,6 +220,11 @@ def metrics(labels: torch.Tensor, probs: torch.Tensor) -> dict:
     }
 
 
+def label_of(positive: float) -> str:
+    """The predicted class of a positive-class probability, in Korean."""
+    return "긍정" if positive >= 0.5 else "부정"
+
+
 @dataclass
 class TextPrediction:
     label: str  # "긍정" or "부정"
@@ -254,9 +260,7 @@ def predict_text(
             0, 1
         ].item()
     unknown = sum(i == vocab.unk_id for i in ids) / len(ids)
-    return TextPrediction(
-        "긍정" if positive >= 0.5 else "부정", positive, unknown, len(ids) > cfg.max_len
-    )
+    return TextPrediction(label_of(positive), positive, unknown, len(ids) > cfg.max_len)
 
 
 @dataclass(frozen=True)
@@ -270,8 +274,22 @@ class SavedClassifier:
     cfg: Config
     metrics: dict  # the run's test measurements, e.g. "test_accuracy"
 
+    @property
+    def readers(self) -> tuple[SavedClassifier, ...]:
+        """The classifiers that read a review for this model: itself (an ensemble: its members)."""
+        return (self,)
+
     def predict(self, text: str) -> TextPrediction:
         return predict_text(self.model, self.vocab, self.cfg, text, self.tokenizer)
+
+
+def classifier_checkpoint(
+    model: Classifier, cfg: Config, vocab: Vocab, tokenizer: Tokenizer, metrics: dict
+) -> dict:
+    """Weights, config, vocabulary, tokenizer and test results (`classifier_from`)."""
+    return checkpoint(
+        model, cfg, vocab=vocab.itos, tokenizer=saved_tokenizer(tokenizer), metrics=metrics
+    )
 
 
 def save_classifier(
@@ -282,10 +300,8 @@ def save_classifier(
     tokenizer: Tokenizer,
     metrics: dict,
 ) -> None:
-    """Weights, config, vocabulary, tokenizer and test results in one file (`load_classifier`)."""
-    save_checkpoint(
-        path, model, cfg, vocab=vocab.itos, tokenizer=saved_tokenizer(tokenizer), metrics=metrics
-    )
+    """A `classifier_checkpoint` in one file (`load_classifier`)."""
+    write_checkpoint(path, classifier_checkpoint(model, cfg, vocab, tokenizer, metrics))
 
 
 def load_classifier(
@@ -293,7 +309,11 @@ def load_classifier(
 ) -> SavedClassifier:
     """The classifier `save_classifier` wrote to `path`, ready to predict on `device`
     (`devices.resolve_device`: "auto" is a CUDA GPU when there is one)."""
-    saved = load_checkpoint(path)
+    return classifier_from(load_checkpoint(path), name, device)
+
+
+def classifier_from(saved: dict, name: str, device: str | torch.device = "auto") -> SavedClassifier:
+    """The classifier of a `classifier_checkpoint`, on `device`."""
     cfg, vocab = Config(**saved["config"]), Vocab(saved["vocab"])
     model = build_model(cfg, len(vocab))
     model.load_state_dict(saved["model"])
@@ -329,16 +349,16 @@ class SentimentRun(RunResult):
     test_predictions: Predictions  # in the test loader's order
 
 
+def run_checkpoint(result: SentimentRun) -> dict:
+    """What is kept of a run: its classifier (`classifier_checkpoint`) with the run's metrics."""
+    return classifier_checkpoint(
+        result.model, result.config, result.vocab, result.data.tokenizer, asdict(result.metrics)
+    )
+
+
 def save_run(result: SentimentRun, path: str | Path) -> None:
     """What the experiment runner keeps of a run (`--save-model`): the classifier."""
-    save_classifier(
-        path,
-        result.model,
-        result.config,
-        result.vocab,
-        result.data.tokenizer,
-        asdict(result.metrics),
-    )
+    write_checkpoint(path, run_checkpoint(result))
 
 
 def run(cfg: Config, progress: bool = True, callbacks: Sequence[Callback] = ()) -> SentimentRun:

@@ -198,22 +198,29 @@ def fit(
     return history
 
 
-def save_checkpoint(path: str | Path, model: nn.Module, cfg: TrainConfig, **extra: Any) -> None:
-    """Weights, the full config and anything else needed to rebuild the model (e.g. the vocabulary).
+def checkpoint(model: nn.Module, cfg: TrainConfig, **extra: Any) -> dict:
+    """Weights, the full config and anything else needed to rebuild the model (e.g. the
+    vocabulary)."""
+    return {
+        "config": asdict(cfg),
+        "config_class": type(cfg).__name__,
+        "model": model.state_dict(),
+        **extra,
+    }
 
-    Under torchrun every rank holds the same weights; rank 0 alone writes them."""
+
+def write_checkpoint(path: str | Path, saved: dict) -> None:
+    """`saved` (a `checkpoint`, or several in one dict) in a file. Under torchrun every rank holds
+    the same weights; rank 0 alone writes them."""
     if not distributed.is_main():
         return
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    torch.save(
-        {
-            "config": asdict(cfg),
-            "config_class": type(cfg).__name__,
-            "model": model.state_dict(),
-            **extra,
-        },
-        path,
-    )
+    torch.save(saved, path)
+
+
+def save_checkpoint(path: str | Path, model: nn.Module, cfg: TrainConfig, **extra: Any) -> None:
+    """`checkpoint(model, cfg, **extra)` in a file (`write_checkpoint`)."""
+    write_checkpoint(path, checkpoint(model, cfg, **extra))
 
 
 def load_checkpoint(path: str | Path) -> dict:

@@ -9,12 +9,21 @@ import unicodedata
 from dataclasses import asdict, replace
 
 import pytest
+import torch
 
-from probing_rnns import book_models, cli, experiments, sentiment, translation
+from probing_rnns import book_models, cli, ensemble, experiments, sentiment, translation
 from probing_rnns.provenance import ROOT
 from probing_rnns.training import save_checkpoint
 from probing_rnns.vocab import Vocab
-from tests.tiny_book import SHIPPED, ship_book, ship_translator
+from tests.tiny_book import (
+    SHIPPED,
+    TINY_ENSEMBLE,
+    place_ensemble,
+    ship_book,
+    ship_translator,
+    train_ensemble,
+    write_result,
+)
 
 REVIEW = "배우들 연기가 정말 좋았다"
 MB = 1_000_000
@@ -151,6 +160,68 @@ def test_models_lists_each_model_with_its_file_size_or_how_to_get_it(book, capsy
 def test_train_without_full_says_what_it_would_cost(book, capsys):
     code, _, err = run(capsys, "train", "--model", "lstm")
     assert code == 2 and "--full" in err and "약 20분" in err
+
+
+def test_the_ensemble_is_not_shipped_and_says_how_to_get_it(book, capsys):
+    code, out, err = run(capsys, "predict", REVIEW, "--model", "ensemble")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "probing-rnns train --full --model ensemble" in err and "저장소에 싣지 않는" in err
+    assert "probing-rnns train --full --model ensemble" in run(capsys, "models")[1]
+    code, _, err = run(capsys, "train", "--model", "ensemble")  # no results JSON yet
+    assert code == 2 and "시간은 기록이 없음" in err
+
+
+@pytest.fixture(scope="module")
+def trained_ensemble():
+    return train_ensemble()
+
+
+def members_mean(trained: ensemble.EnsembleRun, text: str) -> float:
+    """The ensemble's positive probability on `text`, from its members in memory."""
+    found = [
+        sentiment.predict_text(m.model, m.vocab, m.config, text, m.data.tokenizer).positive
+        for m in trained.members
+    ]
+    return torch.tensor(found).mean().item()
+
+
+def test_a_trained_ensemble_answers_beside_the_single_models(tmp_path, capsys, trained_ensemble):
+    mp = pytest.MonkeyPatch()
+    ship_book(tmp_path, mp)
+    try:
+        place_ensemble(trained_ensemble, val_accuracy=0.99)
+        loaded = book_models.load_sentiment(book_models.named("ensemble"))
+        assert loaded.predict(REVIEW).positive == members_mean(trained_ensemble, REVIEW)
+        code, out, _ = run(capsys, "predict", REVIEW, "--model", "ensemble")
+        first, second = out.splitlines()
+        assert code == 0 and first.startswith("ensemble: ")
+        assert f"(긍정 확률 {members_mean(trained_ensemble, REVIEW):.2f})" in first
+        accuracy = trained_ensemble.metrics.test_accuracy
+        assert "nsmc-ensemble 시드 0" in second and f"평가 정확도 {accuracy:.2%}" in second
+        out = run(capsys, "predict", REVIEW, "--model", "all")[1]
+        names = [line.split(":")[0] for line in out.splitlines()[::2]]
+        assert names == [*(m.name for m in book_models.SENTIMENT if m.name in SHIPPED), "ensemble"]
+        assert run(capsys, "predict", REVIEW)[1].startswith("ensemble: ")  # best on validation
+        place_ensemble(trained_ensemble, val_accuracy=0.5)
+        assert run(capsys, "predict", REVIEW)[1].startswith("combined: ")
+    finally:
+        mp.undo()
+
+
+def test_train_full_trains_the_ensemble_from_its_stored_runs_cost(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PROBING_RNNS_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("PROBING_RNNS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setitem(experiments.EXPERIMENTS["nsmc-ensemble"].variants, "views", TINY_ENSEMBLE)
+    model = book_models.named("ensemble")
+    metrics = asdict(ensemble.Metrics(0.8, 0.8, 0.8, [[1, 0], [0, 1]], (0.8, 0.8), (0.8, 0.8)))
+    write_result(model, metrics, train_seconds=3_600.0)  # its results, not its model
+    code, _, err = run(capsys, "predict", REVIEW, "--model", "ensemble")
+    assert code == 2 and "train --full --model ensemble" in err and "약 60분" in err
+    assert run(capsys, "train", "--model", "ensemble", "--full")[0] == 0
+    saved = ensemble.load_ensemble(model.trained_path(), "ensemble")
+    assert saved.cfg == replace(TINY_ENSEMBLE, seed=0)  # the runner's config, with the book's seed
+    code, out, _ = run(capsys, "predict", REVIEW, "--model", "ensemble")
+    assert code == 0 and f"평가 정확도 {saved.metrics['test_accuracy']:.2%}" in out  # its own run's
 
 
 TINY_CELLS = replace(

@@ -16,7 +16,7 @@ import pytest
 
 from probing_rnns import book_models, cli, demo
 from tests.browser import needs_chromium
-from tests.tiny_book import SHIPPED, ship_book
+from tests.tiny_book import SHIPPED, place_ensemble, ship_book, train_ensemble
 from tools.screenshots import (
     background_brightness,
     chromium,
@@ -81,6 +81,28 @@ def test_every_model_gets_a_row_with_its_score_and_what_drove_it(book):
     assert (
         sum(attention["values"]) == pytest.approx(1.0) and "어텐션 풀링" in attention["method_text"]
     )
+
+
+def test_a_trained_ensemble_gets_a_row_with_every_members_tokens(tmp_path):
+    mp = pytest.MonkeyPatch()
+    ship_book(tmp_path, mp)
+    try:
+        place_ensemble(train_ensemble(), val_accuracy=0.6)
+        classifiers = [book_models.load_sentiment(m) for m in book_models.available_sentiment()]
+    finally:
+        mp.undo()
+    assert [m["name"] for m in demo.page_config(classifiers, None)["models"]] == [
+        *NAMES,
+        "ensemble",
+    ]
+    row = demo.compare(classifiers, REVIEW)["rows"][-1]
+    members = classifiers[-1].readers
+    assert row["model"] == "ensemble" and [m.name for m in members] == ["0-syllable", "1-jamo"]
+    assert row["positive"] == pytest.approx(sum(m.predict(REVIEW).positive for m in members) / 2)
+    assert row["tokens"] == [t for m in members for t in m.tokenizer(REVIEW)]
+    assert len(row["values"]) == len(row["tokens"]) == row["highlight"].count("<span")
+    assert row["highlight"].count("<div><b>") == 2 and "<b>1-jamo</b>" in row["highlight"]
+    assert row["method"] == "saliency" and "구성원마다" in row["method_text"]
 
 
 def test_decomposed_hangul_and_invisible_characters_change_no_row(book):

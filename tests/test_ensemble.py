@@ -2,14 +2,14 @@
 reviews, one epoch, widths of 16; each test takes seconds."""
 
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import pytest
 import torch
 
 from probing_rnns import data, ensemble, experiments, sentiment, tokenizers
 from probing_rnns.batching import loader_order
-from probing_rnns.run_result import SavingTask, StoredResult, Task
+from probing_rnns.run_result import SavingTask, StoredResult, as_json
 
 TINY = dict(
     train_size=300,
@@ -128,8 +128,32 @@ def test_bad_configs_are_refused():
         ensemble.Config(tokenizer="okt", views=("syllable",))
 
 
-def test_ensemble_is_a_task_that_keeps_no_models():
-    assert isinstance(ensemble, Task) and not isinstance(ensemble, SavingTask)
+def test_ensemble_is_a_task_that_keeps_its_models():
+    assert isinstance(ensemble, SavingTask)
+
+
+REVIEW = "배우들 연기가 정말 좋았다"
+
+
+def test_a_saved_ensemble_reads_a_review_as_its_run_averaged(views, tmp_path):
+    ensemble.save_run(views, tmp_path / "views.pt")
+    loaded = ensemble.load_ensemble(tmp_path / "views.pt", "ensemble")
+    assert (loaded.cfg, loaded.metrics) == (views.config, as_json(asdict(views.metrics)))
+    assert [m.name for m in loaded.members] == ["0-syllable", "1-jamo"]
+    assert [m.metrics for m in loaded.members] == [asdict(m.metrics) for m in views.members]
+    in_memory = [
+        sentiment.predict_text(m.model, m.vocab, m.config, REVIEW, m.data.tokenizer)
+        for m in views.members
+    ]
+    found = loaded.predict(REVIEW)
+    assert [m.predict(REVIEW) for m in loaded.members] == in_memory
+    assert found.positive == torch.tensor([p.positive for p in in_memory]).mean().item()
+    assert found.label == ("긍정" if found.positive >= 0.5 else "부정")
+    assert min(p.positive for p in in_memory) < found.positive < max(p.positive for p in in_memory)
+    # review by review, the probability the run measured on validation
+    reviews = split_reviews(views.members[0].config, "val")[:20]
+    alone = torch.tensor([loaded.predict(r.text).positive for r in reviews])
+    assert torch.allclose(alone, views.val.probs[:20], atol=1e-5)
 
 
 def test_a_result_reads_back_with_its_members(views, tmp_path):
@@ -158,10 +182,11 @@ def test_the_runner_runs_summarizes_and_verifies_an_ensemble(tmp_path, monkeypat
     assert json.loads(path.read_text())["config"]["views"] == ["syllable", "jamo"]
     (row,) = experiments.summarize("nsmc-ensemble", include_overrides=True)
     assert row["test_accuracy"] == stored.metrics.test_accuracy and row["seeds"] == 1
-    experiments.main(["verify", "nsmc-ensemble", "--seeds", "0"])  # bit for bit, or SystemExit
+    # bit for bit, or SystemExit; the re-trained ensemble is kept beside its result
+    experiments.main(["verify", "nsmc-ensemble", "--seeds", "0", "--save-model"])
     assert "identical" in capsys.readouterr().out
-    with pytest.raises(SystemExit):  # an ensemble keeps no model: refused before training
-        experiments.main(["run", "nsmc-ensemble", "--models", "views", "--save-model"])
+    saved = ensemble.load_ensemble(experiments.model_path("nsmc-ensemble", stored.model, 0), "e")
+    assert saved.metrics == json.loads(path.read_text())["metrics"]
 
 
 @pytest.mark.slow

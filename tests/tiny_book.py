@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from probing_rnns import book_models, sentiment, translation
+from probing_rnns import book_models, ensemble, sentiment, translation
 from probing_rnns.book_models import BookModel
 from probing_rnns.tokenizers import EnglishTokenizer, SyllableTokenizer
 from probing_rnns.vocab import Vocab
@@ -111,3 +111,34 @@ def ship_book(root: Path, mp: pytest.MonkeyPatch) -> Path:
     write_result(book_models.named("lstm"), classifier_metrics(0.85, 0.85), 1_200.0)
     ship_translator()
     return root / "results"
+
+
+# an ensemble of two views (syllables, jamo) of small bidirectional GRUs, 300 reviews, one epoch
+TINY_ENSEMBLE = ensemble.Config.of(
+    replace(
+        sentiment.LIVE,
+        cell="gru",
+        bidirectional=True,
+        train_size=300,
+        val_size=100,
+        test_size=100,
+        epochs=1,
+        embed_dim=8,
+        hidden_size=8,
+    ),
+    ("syllable", "jamo"),
+)
+
+
+def train_ensemble() -> ensemble.EnsembleRun:
+    """A tiny ensemble (TINY_ENSEMBLE), trained: a few seconds."""
+    return ensemble.run(TINY_ENSEMBLE, progress=False)
+
+
+def place_ensemble(trained: ensemble.EnsembleRun, val_accuracy: float) -> Path:
+    """`trained`, reporting `val_accuracy`, where `probing-rnns train --full --model ensemble` puts
+    the book's (it is not shipped); returns the file."""
+    path = book_models.named("ensemble").trained_path()
+    metrics = replace(trained.metrics, val_accuracy=val_accuracy)
+    ensemble.save_run(replace(trained, metrics=metrics), path)
+    return path
