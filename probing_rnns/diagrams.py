@@ -956,6 +956,45 @@ def transformer_layers() -> Svg:
     return svg
 
 
+# (view, its tokens of ENSEMBLE_REVIEW as the tokenizers cut it, shown); jamo are drawn as the
+# compatibility letters (ㅇ, ㅕ …) a font shows one by one, the tokenizer emits conjoining ones
+ENSEMBLE_REVIEW = "연기가 참 좋았다"
+ENSEMBLE_VIEWS = [
+    ("음절", "연 · 기 · 가 · ▁ · 참 · ▁ · 좋 · 았 · 다", 9),
+    ("Okt 형태소", "연기 · 가 · 참 · 좋았다", 4),
+    ("BPE 서브워드", "▁연기가 · ▁참 · ▁좋았다", 3),
+    ("자모", "ㅇ · ㅕ · ㄴ · ㄱ · ㅣ · ㄱ · ㅏ · ▁ · ㅊ · ㅏ · ㅁ · ▁ · …", 20),
+]
+
+
+def ensemble_views() -> Svg:
+    """One review read through four views (syllables, Okt morphemes, BPE subwords, jamo), each by
+    its own classifier; the ensemble's probability is the mean of the four."""
+    svg = Svg(940, 420, "앙상블: 같은 리뷰를 네 가지로 읽는 모델 넷, 그 확률의 평균")
+    hidden, muted = _colour("hidden"), MUTED
+    svg.box(86, 200, 136, 56, ENSEMBLE_REVIEW, "token", size=14, sub="리뷰 한 개")
+    rows = [70 + 88 * i for i in range(len(ENSEMBLE_VIEWS))]
+    for i, ((view, tokens, count), y) in enumerate(zip(ENSEMBLE_VIEWS, rows)):
+        svg.arrow([(154, 200), (176, 200), (176, y), (196, y)], muted, 1.6)
+        svg.text(204, y - 13, f"{view} ({count} 토큰)", 14, INK, anchor="start", bold=True)
+        svg.text(204, y + 13, tokens, 13, muted, anchor="start")
+        svg.arrow([(532, y), (552, y)], muted, 1.6)
+        seed = "시드 s" + (f" + {1000 * i}" if i else "")
+        svg.box(632, y, 156, 46, "양방향 GRU", "hidden", size=14, sub=f"구성원 {i + 1}: {seed}")
+        svg.arrow([(710, y), (730, y)], hidden, 1.8)
+        svg.box(754, y, 44, 32, f"$p_{i + 1}$", "prediction", size=15)
+        svg.arrow([(776, y), (796, y), (796, 200), (808, 200)], INK, 1.6, head=i == 0)
+    svg.box(870, 200, 120, 64, "평균", "attention", size=14, bold=True, sub="$p̄$ ≥ 0.5 → 긍정")
+    svg.text(
+        470,
+        402,
+        "비교 대상: 음절 모델 넷 (시드만 다름)의 평균 · 같은 모델 수, 같은 에폭",
+        13,
+        muted,
+    )
+    return svg
+
+
 FIGURES: dict[str, Callable[[], Svg]] = {
     "lstm_cell": lstm_cell,
     "gru_cell": gru_cell,
@@ -968,6 +1007,7 @@ FIGURES: dict[str, Callable[[], Svg]] = {
     "teacher_forcing": teacher_forcing,
     "attention_scores": attention_scores,
     "transformer_layers": transformer_layers,
+    "ensemble_views": ensemble_views,
 }
 
 

@@ -1,0 +1,43 @@
+"""Verdicts (판정) that chapters glue into their prose: Korean clauses computed from the numbers,
+so that a sentence that compares ("높습니다", "구별되지 않습니다") turns when the data turn."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Callable, Mapping
+
+
+def changed_fields(a: object, b: object) -> set[str]:
+    """The fields of two configs of one dataclass type whose values differ ("only X changes")."""
+    if type(a) is not type(b):
+        raise TypeError(f"different config types: {type(a).__name__}, {type(b).__name__}")
+    return {f.name for f in fields(a) if getattr(a, f.name) != getattr(b, f.name)}  # type: ignore
+
+
+def percent_points(x: float) -> str:
+    """0.0123 → '1.23%p' (a difference of two accuracies)."""
+    return f"{x * 100:.2f}%p"
+
+
+def bleu_points(x: float) -> str:
+    return f"{x:.2f} BLEU"
+
+
+def seed_gap(
+    mean: Mapping[str, float],
+    std: Mapping[str, float],
+    a: str,
+    b: str,
+    points: Callable[[float], str] = percent_points,
+) -> str:
+    """'평균 … 높습니다/낮습니다. …와 견주면 …': model a against b by their means over seeds, and
+    whether the gap is beyond twice the larger of their standard deviations over seeds."""
+    gap, band = mean[a] - mean[b], 2 * max(std[a], std[b])
+    side = "높습니다" if gap > 0 else "낮습니다" if gap < 0 else "같습니다"
+    noise = (
+        "시드의 우연으로 보기 어렵습니다" if abs(gap) > band else "이 예산에서는 구별되지 않습니다"
+    )
+    return (
+        f"평균 {points(abs(gap))} {side}. "
+        f"시드 사이 표준편차의 두 배({points(band)})와 견주면 {noise}"
+    )
