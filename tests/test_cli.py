@@ -18,6 +18,7 @@ from probing_rnns.vocab import Vocab
 from tests.tiny_book import (
     SHIPPED,
     TINY_ENSEMBLE,
+    TINY_GRU,
     place_ensemble,
     ship_book,
     ship_translator,
@@ -224,26 +225,13 @@ def test_train_full_trains_the_ensemble_from_its_stored_runs_cost(tmp_path, caps
     assert code == 0 and f"평가 정확도 {saved.metrics['test_accuracy']:.2%}" in out  # its own run's
 
 
-TINY_CELLS = replace(
-    sentiment.LIVE,
-    cell="gru",
-    bidirectional=True,
-    train_size=300,
-    val_size=100,
-    test_size=100,
-    epochs=1,
-    embed_dim=8,
-    hidden_size=8,
-)
-
-
 def test_train_full_trains_the_runners_config_and_predict_then_finds_it(book, capsys, monkeypatch):
-    monkeypatch.setitem(experiments.EXPERIMENTS["nsmc-cells"].variants, "bigru", TINY_CELLS)
+    monkeypatch.setitem(experiments.EXPERIMENTS["nsmc-cells"].variants, "bigru", TINY_GRU)
     code, out, _ = run(capsys, "train", "--model", "bigru", "--full")
     trained = book_models.named("bigru").trained_path()
     assert code == 0 and trained.is_file() and "걸린 시간" in out and str(trained) in out
     saved = sentiment.load_classifier(trained, "bigru")
-    assert saved.cfg == replace(TINY_CELLS, seed=0)  # the runner's config, with the book's seed
+    assert saved.cfg == replace(TINY_GRU, seed=0)  # the runner's config, with the book's seed
     code, out, _ = run(capsys, "predict", REVIEW, "--model", "bigru")
     assert code == 0 and f"평가 정확도 {saved.metrics['test_accuracy']:.2%}" in out  # its own run's
 
