@@ -206,7 +206,8 @@ class SavedEnsemble:
         """The members' mean positive probability (as `Aligned.probs`), their mean share of unknown
         tokens, and whether any member cut the review."""
         found = [m.predict(text) for m in self.members]
-        positive = torch.tensor([p.positive for p in found]).mean().item()  # (M,) → mean
+        # (M,) → mean in float32, as Aligned.probs averages
+        positive = torch.tensor([p.positive for p in found]).mean().item()
         unknown = sum(p.unknown_rate for p in found) / len(found)
         truncated = any(p.truncated for p in found)
         return TextPrediction(sentiment.label_of(positive), positive, unknown, truncated)

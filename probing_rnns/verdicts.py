@@ -23,6 +23,25 @@ def bleu_points(x: float) -> str:
     return f"{x:.2f} BLEU"
 
 
+def side(gap: float) -> str:
+    return "높습니다" if gap > 0 else "낮습니다" if gap < 0 else "같습니다"
+
+
+def sample_gap(a: float, b: float, n: int) -> str:
+    """'… 높습니다/낮습니다. …': accuracy a against b, both measured on the same n reviews, and
+    whether the gap is beyond twice the standard error of a difference of two accuracies (at most
+    √(2 · 0.25 / n), its value at p = 0.5)."""
+    gap, band = a - b, 2 * (2 * 0.25 / n) ** 0.5
+    noise = (
+        "평가 표본의 우연만으로는 설명하기 어렵습니다"
+        if abs(gap) > band
+        else "이 표본으로는 구별되지 않습니다"
+    )
+    return (
+        f"{abs(gap) * 100:.1f}%p {side(gap)}. 표준오차의 두 배({band * 100:.1f}%p)와 견주면 {noise}"
+    )
+
+
 def seed_gap(
     mean: Mapping[str, float],
     std: Mapping[str, float],
@@ -33,11 +52,10 @@ def seed_gap(
     """'평균 … 높습니다/낮습니다. …와 견주면 …': model a against b by their means over seeds, and
     whether the gap is beyond twice the larger of their standard deviations over seeds."""
     gap, band = mean[a] - mean[b], 2 * max(std[a], std[b])
-    side = "높습니다" if gap > 0 else "낮습니다" if gap < 0 else "같습니다"
     noise = (
         "시드의 우연으로 보기 어렵습니다" if abs(gap) > band else "이 예산에서는 구별되지 않습니다"
     )
     return (
-        f"평균 {points(abs(gap))} {side}. "
+        f"평균 {points(abs(gap))} {side(gap)}. "
         f"시드 사이 표준편차의 두 배({points(band)})와 견주면 {noise}"
     )

@@ -3,7 +3,13 @@
 import pytest
 
 from probing_rnns import sentiment
-from probing_rnns.verdicts import bleu_points, changed_fields, percent_points, seed_gap
+from probing_rnns.verdicts import (
+    bleu_points,
+    changed_fields,
+    percent_points,
+    sample_gap,
+    seed_gap,
+)
 
 
 def test_changed_fields_names_exactly_the_fields_that_differ():
@@ -36,3 +42,15 @@ def test_points_format_differences():
     assert seed_gap(
         {"x": 8.48, "y": 8.75}, {"x": 0.92, "y": 0.5}, "x", "y", bleu_points
     ).startswith("평균 0.27 BLEU 낮습니다")
+
+
+def test_sample_gap_compares_with_twice_the_standard_error_of_a_difference():
+    # n = 2000: 2 × √(0.5 / 2000) = 3.16 %p
+    assert sample_gap(0.80, 0.75, 2000) == (
+        "5.0%p 높습니다. 표준오차의 두 배(3.2%p)와 견주면 "
+        "평가 표본의 우연만으로는 설명하기 어렵습니다"
+    )
+    assert sample_gap(0.75, 0.77, 2000).startswith("2.0%p 낮습니다") and sample_gap(
+        0.75, 0.77, 2000
+    ).endswith("구별되지 않습니다")
+    assert "구별되지 않습니다" not in sample_gap(0.75, 0.77, 200_000)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -129,6 +130,7 @@ TINY_GRU = replace(
 TINY_ENSEMBLE = ensemble.Config.of(TINY_GRU, ("syllable", "jamo"))
 
 
+@functools.cache  # one training per test session: test_cli and test_demo share it
 def train_ensemble() -> ensemble.EnsembleRun:
     """A tiny ensemble (TINY_ENSEMBLE), trained: a few seconds."""
     return ensemble.run(TINY_ENSEMBLE, progress=False)
