@@ -42,6 +42,13 @@ def sample_gap(a: float, b: float, n: int) -> str:
     )
 
 
+def beyond_seeds(mean: Mapping[str, float], std: Mapping[str, float], a: str, b: str) -> int:
+    """1 (or -1) when a's mean over seeds is above (below) b's by more than twice the larger of
+    their standard deviations over seeds; 0 when the gap is within that band."""
+    gap, band = mean[a] - mean[b], 2 * max(std[a], std[b])
+    return 0 if abs(gap) <= band else 1 if gap > 0 else -1
+
+
 def seed_gap(
     mean: Mapping[str, float],
     std: Mapping[str, float],
@@ -53,7 +60,9 @@ def seed_gap(
     whether the gap is beyond twice the larger of their standard deviations over seeds."""
     gap, band = mean[a] - mean[b], 2 * max(std[a], std[b])
     noise = (
-        "시드의 우연으로 보기 어렵습니다" if abs(gap) > band else "이 예산에서는 구별되지 않습니다"
+        "시드의 우연으로 보기 어렵습니다"
+        if beyond_seeds(mean, std, a, b)
+        else "이 예산에서는 구별되지 않습니다"
     )
     return (
         f"평균 {points(abs(gap))} {side(gap)}. "

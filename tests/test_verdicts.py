@@ -4,6 +4,7 @@ import pytest
 
 from probing_rnns import sentiment
 from probing_rnns.verdicts import (
+    beyond_seeds,
     bleu_points,
     changed_fields,
     percent_points,
@@ -34,6 +35,14 @@ def test_seed_gap_turns_with_the_side_and_with_the_spread():
     within = seed_gap(mean, {"a": 0.001, "b": 0.02}, "a", "b")
     assert within.endswith("이 예산에서는 구별되지 않습니다") and "4.00%p" in within
     assert "같습니다" in seed_gap({"a": 1.0, "b": 1.0}, {"a": 0.0, "b": 0.0}, "a", "b")
+
+
+def test_beyond_seeds_is_the_sign_of_a_gap_wider_than_twice_the_larger_std():
+    mean = {"a": 0.86, "b": 0.85}
+    assert beyond_seeds(mean, {"a": 0.001, "b": 0.002}, "a", "b") == 1
+    assert beyond_seeds(mean, {"a": 0.001, "b": 0.002}, "b", "a") == -1
+    assert beyond_seeds(mean, {"a": 0.001, "b": 0.0051}, "a", "b") == 0  # band 1.02 %p
+    assert beyond_seeds(mean, {"a": 0.0, "b": 0.0}, "a", "a") == 0
 
 
 def test_points_format_differences():
