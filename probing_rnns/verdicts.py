@@ -64,7 +64,9 @@ def seed_gap(
         if beyond_seeds(mean, std, a, b)
         else "이 예산에서는 구별되지 않습니다"
     )
-    return (
-        f"평균 {points(abs(gap))} {side(gap)}. "
-        f"시드 사이 표준편차의 두 배({points(band)})와 견주면 {noise}"
+    shown = points(abs(gap))
+    # a gap that rounds to zero is not "0.00%p higher"
+    head = (
+        f"평균 {shown} {side(gap)}" if shown != points(0.0) else "평균은 표시한 자리까지 같습니다"
     )
+    return f"{head}. 시드 사이 표준편차의 두 배({points(band)})와 견주면 {noise}"

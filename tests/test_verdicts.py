@@ -35,6 +35,8 @@ def test_seed_gap_turns_with_the_side_and_with_the_spread():
     within = seed_gap(mean, {"a": 0.001, "b": 0.02}, "a", "b")
     assert within.endswith("이 예산에서는 구별되지 않습니다") and "4.00%p" in within
     assert "같습니다" in seed_gap({"a": 1.0, "b": 1.0}, {"a": 0.0, "b": 0.0}, "a", "b")
+    tiny = seed_gap({"a": 0.871733, "b": 0.8717}, {"a": 0.0028, "b": 0.0011}, "a", "b")
+    assert tiny.startswith("평균은 표시한 자리까지 같습니다.") and "0.00%p" not in tiny
 
 
 def test_beyond_seeds_is_the_sign_of_a_gap_wider_than_twice_the_larger_std():
